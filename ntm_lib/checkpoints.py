@@ -1,0 +1,104 @@
+r"""Saving and loading checkpoints safely.
+
+A checkpoint is a ``torch.save`` of a dict holding only tensors and plain Python values (no
+classes), so it loads with ``torch.load(weights_only=True)``: opening a checkpoint never runs
+code from it. Layout:
+
+    format        "ntm_lib.checkpoint/1"
+    model         {"kind": "ntm" | "lstm", "config": {...}}
+    state_dict    model weights
+    task          {"name": ..., "config": {...}}        (optional)
+    train_config  {...}                                   (optional)
+    optimizer     optimizer.state_dict()                  (optional)
+    rng           {"train": ByteTensor, "torch": ByteTensor}  (optional)
+    progress      {"sequences", "batches", "seconds", ...}    (optional)
+    history       [ {"sequences": ..., "val_bit_errors": ...}, ... ]  (optional)
+
+Writes go to a temporary file that is renamed into place, so an interrupted save never
+leaves a half-written checkpoint behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from .models import build_model, model_description
+
+FORMAT = "ntm_lib.checkpoint/1"
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint that is missing, corrupt, or does not fit what it is loaded into."""
+
+
+def sha256(path: str | os.PathLike) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def save_checkpoint(path: str | os.PathLike, model: nn.Module, **extra: Any) -> Path:
+    """Save ``model`` (its kind, config and weights) and any ``extra`` plain entries to ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"format": FORMAT, "model": model_description(model), "state_dict": model.state_dict(), **extra}
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(payload, tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def read_checkpoint(path: str | os.PathLike, expected_sha256: str | None = None) -> dict[str, Any]:
+    """Load the raw checkpoint dict, safely (weights only), checking its hash if one is given."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"no checkpoint at {path}")
+    if expected_sha256 is not None:
+        actual = sha256(path)
+        if actual != expected_sha256:
+            raise CheckpointError(
+                f"checkpoint {path} is corrupt or was replaced: SHA-256 {actual[:16]}..., "
+                f"expected {expected_sha256[:16]}..."
+            )
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, zipfile.BadZipFile, RuntimeError, EOFError, ValueError) as exc:
+        raise CheckpointError(f"{path} is not a readable ntm_lib checkpoint (corrupt or truncated?): {exc}") from exc
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        found = payload.get("format") if isinstance(payload, dict) else type(payload).__name__
+        raise CheckpointError(f"{path} is not an ntm_lib checkpoint: format {found!r}, expected {FORMAT!r}")
+    return payload
+
+
+def load_into(model: nn.Module, payload: dict[str, Any], source: str = "checkpoint") -> None:
+    """Load weights into an existing model, with a clear error if it was built for another config."""
+    expected = model_description(model)
+    if payload["model"] != expected:
+        raise CheckpointError(
+            f"{source} holds a {payload['model']['kind']} model with config {payload['model']['config']}, "
+            f"but the model given is a {expected['kind']} with config {expected['config']}"
+        )
+    model.load_state_dict(payload["state_dict"])
+
+
+def load_checkpoint(
+    path: str | os.PathLike, device: str | torch.device = "cpu", expected_sha256: str | None = None
+) -> nn.Module:
+    """Rebuild the model a checkpoint holds, in eval mode, on ``device``."""
+    payload = read_checkpoint(path, expected_sha256)
+    try:
+        model = build_model(payload["model"]["kind"], payload["model"]["config"])
+        model.load_state_dict(payload["state_dict"])
+    except (KeyError, ValueError, TypeError, RuntimeError) as exc:
+        raise CheckpointError(f"{path}: cannot rebuild the model it describes: {exc}") from exc
+    return model.to(device).eval()

@@ -1,0 +1,195 @@
+r"""The Neural Turing Machine: a controller coupled to a memory matrix through read and write heads.
+
+NTM paper, section 3 (Figure 1). One step, ``NTM.step(x_t, state) -> (features_t, state)``:
+
+    1. controller input  = [x_t, r_{t-1}]                     (task input and last reads)
+    2. features, ctrl    = controller(input, ctrl_{t-1})
+    3. head parameters   = heads(features)                    (k, beta, g, s, gamma; e, a)
+    4. weightings w_t    = address(M_{t-1}, w_{t-1}, ...)     (eqs. 5-9, every head at once)
+    5. reads r_t         = read(M_{t-1}, w_t^read)            (eq. 2)
+    6. memory M_t        = write(M_{t-1}, w_t^write, e, a)    (eqs. 3-4, write heads in order)
+
+and the output logits y_t = W [features_t, r_t] + b. ``NTM.forward`` runs the step over a whole
+sequence and applies the output layer once to all steps.
+
+State is explicit (``NTMState``): nothing is stored on the module between calls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, NamedTuple
+
+import torch
+from torch import Tensor, nn
+
+from .addressing import address
+from .controllers import FeedForwardController, LSTMController
+from .heads import Heads
+from .memory import MEMORY_INITS, MemoryInit, read, write
+
+CONTROLLERS = ("feedforward", "lstm")
+
+
+@dataclass(frozen=True)
+class NTMConfig:
+    """Sizes and choices of an NTM. Defaults are the copy-task settings of the NTM paper."""
+
+    input_size: int = 9  # copy: 8 bits + delimiter
+    output_size: int = 8
+    controller: str = "feedforward"  # "feedforward" or "lstm"; see ntm_lib.defaults for why
+    controller_size: int = 100  # C, the paper's 100-unit controller
+    activation: str = "relu"  # feed-forward controller only
+    num_slots: int = 128  # N, as in the paper's copy task
+    word_size: int = 20  # M, as in the paper's copy task
+    num_read_heads: int = 1
+    num_write_heads: int = 1
+    shift_radius: int = 1  # R: shifts -1, 0, +1, as in the paper
+    memory_init: str = "constant"  # Collier & Beel's best scheme
+
+    def __post_init__(self):
+        positive = ("input_size", "output_size", "controller_size", "num_slots", "word_size", "shift_radius")
+        for name in positive:
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"NTMConfig.{name} must be a positive integer, got {value!r}")
+        for name in ("num_read_heads", "num_write_heads"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 0:
+                raise ValueError(f"NTMConfig.{name} must be an integer >= 0, got {value!r}")
+        if self.num_read_heads + self.num_write_heads == 0:
+            raise ValueError("an NTM needs at least one head")
+        if self.controller not in CONTROLLERS:
+            raise ValueError(f"NTMConfig.controller must be one of {CONTROLLERS}, got {self.controller!r}")
+        if self.activation not in ("relu", "tanh"):
+            raise ValueError(f"NTMConfig.activation must be 'relu' or 'tanh', got {self.activation!r}")
+        if self.memory_init not in MEMORY_INITS:
+            raise ValueError(f"NTMConfig.memory_init must be one of {MEMORY_INITS}, got {self.memory_init!r}")
+        if 2 * self.shift_radius + 1 > self.num_slots:
+            raise ValueError(
+                f"shift_radius {self.shift_radius} needs 2R+1 <= num_slots ({self.num_slots})"
+            )
+
+
+class NTMState(NamedTuple):
+    """Everything an NTM carries from one step to the next. H = read + write heads."""
+
+    memory: Tensor  # (B, N, M)
+    reads: Tensor  # (B, R, M), the read vectors of the last step
+    weights: Tensor  # (B, H, N), read heads first, then write heads
+    controller: tuple  # () for feed-forward, (h, c) each (B, C) for LSTM
+
+
+class NTMTrace(NamedTuple):
+    """What happened inside, step by step, for figures. T steps, H heads (read heads first)."""
+
+    content: Tensor  # (B, T, H, N) weighting after eq. 6
+    gated: Tensor  # (B, T, H, N) after eq. 7
+    shifted: Tensor  # (B, T, H, N) after eq. 8
+    weights: Tensor  # (B, T, H, N) after eq. 9: the weighting used
+    erase: Tensor  # (B, T, W, M)
+    add: Tensor  # (B, T, W, M)
+    reads: Tensor  # (B, T, R, M)
+    memory: Tensor  # (B, T, N, M), after the step's write
+
+
+def check_sequence(inputs: Tensor, input_size: int, model: str) -> None:
+    """Raise a ValueError naming the expected shape unless inputs is (B, T, input_size)."""
+    if not isinstance(inputs, Tensor):
+        raise TypeError(f"{model} expects a tensor of shape (B, T, {input_size}), got {type(inputs).__name__}")
+    if inputs.dim() != 3 or inputs.shape[-1] != input_size:
+        raise ValueError(
+            f"{model} expects inputs of shape (batch, time, {input_size}), got {tuple(inputs.shape)}"
+        )
+    if not inputs.is_floating_point():
+        raise TypeError(f"{model} expects floating-point inputs, got {inputs.dtype}")
+
+
+class NTM(nn.Module):
+    """A Neural Turing Machine. ``model(inputs) -> (logits, state)``; logits (B, T, output_size)."""
+
+    kind = "ntm"
+
+    def __init__(self, config: NTMConfig):
+        super().__init__()
+        self.config = config
+        c = config
+        controller_input = c.input_size + c.num_read_heads * c.word_size
+        if c.controller == "lstm":
+            self.controller = LSTMController(controller_input, c.controller_size)
+        else:
+            self.controller = FeedForwardController(controller_input, c.controller_size, c.activation)
+        self.heads = Heads(c.controller_size, c.num_read_heads, c.num_write_heads, c.word_size, c.shift_radius)
+        self.memory_init = MemoryInit(c.memory_init, c.num_slots, c.word_size)
+        num_heads = c.num_read_heads + c.num_write_heads
+        # Learned start of the read vectors and weightings (Collier & Beel 2018): with a constant
+        # memory, content addressing is uniform at first, so the learned weighting is what tells
+        # the heads apart and gives them a place to start. It starts focused on slot 0.
+        self.initial_reads = nn.Parameter(torch.randn(c.num_read_heads, c.word_size) * 0.01)
+        initial_logits = torch.zeros(num_heads, c.num_slots)
+        initial_logits[:, 0] = 10.0
+        self.initial_weight_logits = nn.Parameter(initial_logits)
+        self.output = nn.Linear(c.controller_size + c.num_read_heads * c.word_size, c.output_size)
+
+    def initial_state(self, batch_size: int, generator: torch.Generator | None = None) -> NTMState:
+        """The state at t = 0 for a batch of ``batch_size`` sequences."""
+        memory = self.memory_init(batch_size, generator)  # (B, N, M)
+        reads = self.initial_reads.expand(batch_size, -1, -1)  # (B, R, M)
+        weights = torch.softmax(self.initial_weight_logits, dim=-1).expand(batch_size, -1, -1)  # (B, H, N)
+        return NTMState(memory, reads, weights, self.controller.initial_state(batch_size))
+
+    def step(self, x: Tensor, state: NTMState, trace: list | None = None) -> tuple[Tensor, NTMState]:
+        """One time step. x: (B, input_size). Returns features [controller, reads] (B, C + R*M)."""
+        c = self.config
+        controller_input = torch.cat([x, state.reads.flatten(1)], dim=-1)  # (B, I + R*M)
+        features, controller_state = self.controller(controller_input, state.controller)  # (B, C)
+        p = self.heads(features)
+        memory = state.memory.unsqueeze(1)  # (B, 1, N, M): broadcast over heads
+        weights, stages = address(memory, state.weights, p.key, p.beta, p.g, p.s, p.gamma)  # (B, H, N)
+        read_weights = weights[:, : c.num_read_heads]  # (B, R, N)
+        reads = read(memory, read_weights)  # (B, R, M)
+        new_memory = state.memory
+        for j in range(c.num_write_heads):
+            w = weights[:, c.num_read_heads + j]  # (B, N)
+            new_memory = write(new_memory, w, p.erase[:, j], p.add[:, j])
+        if trace is not None:
+            trace.append((*stages[:3], weights, p.erase, p.add, reads, new_memory))
+        output_features = torch.cat([features, reads.flatten(1)], dim=-1)  # (B, C + R*M)
+        return output_features, NTMState(new_memory, reads, weights, controller_state)
+
+    def forward(
+        self, inputs: Tensor, state: NTMState | None = None, *, trace: bool = False
+    ) -> tuple[Tensor, NTMState] | tuple[Tensor, NTMState, NTMTrace]:
+        """Run over a sequence. inputs: (B, T, input_size).
+
+        Returns logits (B, T, output_size) aligned with the inputs and the final state; with
+        ``trace=True`` also an ``NTMTrace``. Pass ``state`` to continue from an earlier call.
+        """
+        check_sequence(inputs, self.config.input_size, "NTM")
+        batch, steps, _ = inputs.shape
+        if state is None:
+            state = self.initial_state(batch)
+        elif state.memory.shape[0] != batch:
+            raise ValueError(f"state is for batch size {state.memory.shape[0]}, inputs have {batch}")
+        records: list | None = [] if trace else None
+        features = []
+        for t in range(steps):
+            out, state = self.step(inputs[:, t], state, records)
+            features.append(out)
+        logits = self.output(torch.stack(features, dim=1))  # (B, T, output_size)
+        if not trace:
+            return logits, state
+        stacked = [torch.stack(column, dim=1) for column in zip(*records)]
+        return logits, state, NTMTrace(*stacked)
+
+    def extra_repr(self) -> str:
+        return ", ".join(f"{k}={v}" for k, v in asdict(self.config).items())
+
+
+def config_from_dict(cls: Any, values: dict) -> Any:
+    """Build a config dataclass from a dict, with a clear error for unknown or missing keys."""
+    known = set(cls.__dataclass_fields__)
+    unknown = set(values) - known
+    if unknown:
+        raise ValueError(f"unknown {cls.__name__} fields {sorted(unknown)}; expected a subset of {sorted(known)}")
+    return cls(**values)

@@ -1,0 +1,249 @@
+r"""A model-agnostic training loop: batches from a task, an optimiser, clipping, validation,
+checkpoints and resumption. It knows nothing about what is inside the model: anything whose call
+on ``inputs`` returns logits (alone or first in a tuple) trains.
+
+Loss: binary cross-entropy with logits, summed over bits and masked steps, averaged over the
+batch (the paper's cost per sequence, in nats). Metrics are reported per sequence on a fixed
+validation set (see ``ntm_lib.tasks.base``).
+
+Nothing is lost: every validation writes ``last.pt`` in the output folder (model, optimiser,
+generator states, counters, history, configs); ``train(..., resume=True)`` continues from it
+and reproduces the same run as if it had never stopped.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+from torch import Tensor, nn
+
+from .checkpoints import CheckpointError, load_into, read_checkpoint, save_checkpoint
+from .tasks.base import Batch, bce_bits_per_sequence, bit_errors_per_sequence, masked_bce
+
+OPTIMIZERS = ("adam", "rmsprop")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train. Defaults were chosen by measurement on copy (see ``ntm_lib.defaults``)."""
+
+    batch_size: int = 16
+    optimizer: str = "adam"  # or "rmsprop": the paper's, with momentum 0.9
+    learning_rate: float = 3e-3
+    clip_norm: float = 10.0  # global gradient norm
+    max_sequences: int = 500_000
+    max_seconds: float | None = None
+    validation_size: int = 640  # as in Collier & Beel's protocol
+    validate_every: int = 200  # batches
+    converged_bit_errors: float = 0.1  # validation bit errors per sequence that count as solved
+    stop_when_converged: bool = True
+    max_nonfinite: int = 10  # non-finite batches in a row before training is stopped
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"TrainConfig.optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
+        for name in ("batch_size", "max_sequences", "validation_size", "validate_every", "max_nonfinite"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"TrainConfig.{name} must be a positive integer, got {value!r}")
+        if not self.learning_rate > 0 or not self.clip_norm > 0:
+            raise ValueError("TrainConfig.learning_rate and clip_norm must be positive")
+
+
+class NonFiniteError(RuntimeError):
+    """Raised when the loss or the gradients stay non-finite; the model is not updated with them."""
+
+
+@dataclass
+class TrainResult:
+    converged: bool
+    sequences: int
+    batches: int
+    seconds: float
+    val_bit_errors: float
+    val_bce_bits: float
+    history: list[dict[str, float]] = field(default_factory=list)
+    checkpoint: str | None = None
+    nonfinite_batches: int = 0
+
+
+def logits_of(output: Any) -> Tensor:
+    """Models return logits alone or as the first element of a tuple."""
+    return output[0] if isinstance(output, tuple) else output
+
+
+def make_optimizer(config: TrainConfig, parameters) -> torch.optim.Optimizer:
+    if config.optimizer == "rmsprop":
+        # The NTM paper: RMSProp with momentum 0.9 (its learning rate was 1e-4).
+        return torch.optim.RMSprop(parameters, lr=config.learning_rate, momentum=0.9, alpha=0.95, eps=1e-8)
+    return torch.optim.Adam(parameters, lr=config.learning_rate)
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, batches: list[Batch], device: torch.device | str = "cpu") -> dict[str, float]:
+    """Mean bit errors and BCE bits per sequence over a list of batches."""
+    was_training = model.training
+    model.eval()
+    errors, bce, count = 0.0, 0.0, 0
+    for batch in batches:
+        batch = batch.to(device)
+        logits = logits_of(model(batch.inputs))
+        errors += bit_errors_per_sequence(logits, batch).sum().item()
+        bce += bce_bits_per_sequence(logits, batch).sum().item()
+        count += batch.inputs.shape[0]
+    model.train(was_training)
+    return {"bit_errors": errors / count, "bce_bits": bce / count}
+
+
+def validation_set(task: Any, size: int, seed: int, chunk: int = 128) -> list[Batch]:
+    """A fixed validation set, independent of the training stream (its own generator)."""
+    generator = torch.Generator().manual_seed(10_000_019 + seed)
+    batches, left = [], size
+    while left > 0:
+        n = min(chunk, left)
+        batches.append(task.sample(n, generator))
+        left -= n
+    return batches
+
+
+def train(
+    model: nn.Module,
+    task: Any,
+    config: TrainConfig = TrainConfig(),
+    out_dir: str | Path | None = None,
+    *,
+    resume: bool = False,
+    progress: bool = True,
+    device: str | torch.device = "cpu",
+    callbacks: tuple[Callable[[dict[str, float]], None], ...] = (),
+    task_description: dict[str, Any] | None = None,
+) -> TrainResult:
+    """Train ``model`` on batches of ``task`` until converged or out of budget.
+
+    out_dir: where ``last.pt`` is written at every validation (and ``resume=True`` reads it).
+    callbacks: called with each validation record (a dict) after it is added to the history.
+    task_description: stored in checkpoints (e.g. {"name": "copy", "config": {...}}).
+    """
+    model.to(device).train()
+    optimizer = make_optimizer(config, model.parameters())
+    generator = torch.Generator().manual_seed(config.seed)
+    torch.manual_seed(config.seed)
+    valid = validation_set(task, config.validation_size, config.seed)
+    history: list[dict[str, float]] = []
+    sequences = batches_done = nonfinite_total = 0
+    seconds_before = 0.0
+    last_path = Path(out_dir) / "last.pt" if out_dir is not None else None
+    task_description = task_description or {"name": getattr(task, "name", type(task).__name__), "config": asdict(task)}
+
+    if resume and last_path is not None and last_path.exists():
+        payload = read_checkpoint(last_path)
+        if payload.get("train_config") != asdict(config) or payload.get("task") != task_description:
+            raise CheckpointError(
+                f"{last_path} was written by a run with another task or training config; "
+                f"use a new output folder or the same settings (stored: {payload.get('train_config')}, "
+                f"task {payload.get('task')})"
+            )
+        load_into(model, payload, str(last_path))
+        optimizer.load_state_dict(payload["optimizer"])
+        generator.set_state(payload["rng"]["train"])
+        torch.set_rng_state(payload["rng"]["torch"])
+        progress_state = payload["progress"]
+        sequences, batches_done = progress_state["sequences"], progress_state["batches"]
+        seconds_before, nonfinite_total = progress_state["seconds"], progress_state["nonfinite_batches"]
+        history = list(payload["history"])
+
+    def save(path: Path) -> None:
+        save_checkpoint(
+            path, model, task=task_description, train_config=asdict(config),
+            optimizer=optimizer.state_dict(),
+            rng={"train": generator.get_state(), "torch": torch.get_rng_state()},
+            progress={"sequences": sequences, "batches": batches_done,
+                      "seconds": seconds_before + (time.perf_counter() - start),
+                      "nonfinite_batches": nonfinite_total},
+            history=history,
+        )
+
+    start = time.perf_counter()
+    bar = _progress_bar(config.max_sequences, sequences, progress)
+    nonfinite_in_row = 0
+    running_loss, running_count = 0.0, 0
+    converged = bool(history) and history[-1]["val_bit_errors"] < config.converged_bit_errors
+    while not (converged and config.stop_when_converged) and sequences < config.max_sequences:
+        elapsed = seconds_before + time.perf_counter() - start
+        if config.max_seconds is not None and elapsed >= config.max_seconds:
+            break
+        batch = task.sample(config.batch_size, generator).to(device)
+        logits = logits_of(model(batch.inputs))
+        loss = masked_bce(logits, batch).mean()
+        optimizer.zero_grad(set_to_none=True)
+        if torch.isfinite(loss):
+            loss.backward()
+            grad_norm = nn.utils.clip_grad_norm_(model.parameters(), config.clip_norm)
+        else:
+            grad_norm = loss.detach()
+        if not torch.isfinite(grad_norm):
+            # Never train on a non-finite loss or gradient: skip the update, report, and stop if it persists.
+            nonfinite_in_row += 1
+            nonfinite_total += 1
+            if nonfinite_in_row >= config.max_nonfinite:
+                raise NonFiniteError(
+                    f"loss or gradients non-finite for {nonfinite_in_row} batches in a row at "
+                    f"{sequences} sequences (loss {loss.item()}); the last good state is in {last_path}"
+                )
+            continue
+        nonfinite_in_row = 0
+        optimizer.step()
+        sequences += config.batch_size
+        batches_done += 1
+        running_loss += loss.item()
+        running_count += 1
+        bar.update(config.batch_size)
+        if batches_done % config.validate_every == 0:
+            metrics = evaluate(model, valid, device)
+            record = {
+                "sequences": sequences, "batches": batches_done,
+                "seconds": round(seconds_before + time.perf_counter() - start, 3),
+                "train_bce_bits": running_loss / max(running_count, 1) / math.log(2),
+                "val_bit_errors": metrics["bit_errors"], "val_bce_bits": metrics["bce_bits"],
+            }
+            history.append(record)
+            running_loss, running_count = 0.0, 0
+            converged = metrics["bit_errors"] < config.converged_bit_errors
+            bar.set_postfix(bit_errors=f"{metrics['bit_errors']:.3f}", bce=f"{metrics['bce_bits']:.2f}")
+            for callback in callbacks:
+                callback(record)
+            if last_path is not None:
+                save(last_path)
+    bar.close()
+
+    seconds = seconds_before + time.perf_counter() - start
+    if not history or history[-1]["sequences"] != sequences:  # final validation if the loop ended between two
+        metrics = evaluate(model, valid, device)
+        history.append({
+            "sequences": sequences, "batches": batches_done, "seconds": round(seconds, 3),
+            "train_bce_bits": running_loss / max(running_count, 1) / math.log(2),
+            "val_bit_errors": metrics["bit_errors"], "val_bce_bits": metrics["bce_bits"],
+        })
+        converged = metrics["bit_errors"] < config.converged_bit_errors
+    final_path = None
+    if out_dir is not None:
+        save(last_path)
+        final_path = str(Path(out_dir) / "final.pt")
+        save(Path(final_path))
+    return TrainResult(
+        converged=converged, sequences=sequences, batches=batches_done, seconds=seconds,
+        val_bit_errors=history[-1]["val_bit_errors"], val_bce_bits=history[-1]["val_bce_bits"],
+        history=history, checkpoint=final_path, nonfinite_batches=nonfinite_total,
+    )
+
+
+def _progress_bar(total: int, initial: int, enabled: bool):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=initial, unit="seq", disable=not enabled, dynamic_ncols=True, mininterval=1.0)
