@@ -56,6 +56,18 @@ class TrainConfig:
             raise ValueError("TrainConfig.learning_rate and clip_norm must be positive")
 
 
+# Fields that only set how long to train or how often to look: a run may resume with new values.
+BUDGET_FIELDS = ("max_sequences", "max_seconds", "stop_when_converged", "validate_every")
+
+
+def same_run(stored: dict | None, current: dict) -> bool:
+    """True if a stored training config describes the same run as ``current``, budgets aside."""
+    if stored is None:
+        return False
+    strip = lambda c: {k: v for k, v in c.items() if k not in BUDGET_FIELDS}  # noqa: E731
+    return strip(stored) == strip(current)
+
+
 class NonFiniteError(RuntimeError):
     """Raised when the loss or the gradients stay non-finite; the model is not updated with them."""
 
@@ -143,7 +155,7 @@ def train(
 
     if resume and last_path is not None and last_path.exists():
         payload = read_checkpoint(last_path)
-        if payload.get("train_config") != asdict(config) or payload.get("task") != task_description:
+        if not same_run(payload.get("train_config"), asdict(config)) or payload.get("task") != task_description:
             raise CheckpointError(
                 f"{last_path} was written by a run with another task or training config; "
                 f"use a new output folder or the same settings (stored: {payload.get('train_config')}, "

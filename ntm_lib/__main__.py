@@ -1,0 +1,102 @@
+r"""Command line: ``python -m ntm_lib {train,bench} ...`` (``--help`` on each).
+
+    python -m ntm_lib train --task copy --model ntm --seed 0 --out runs/copy-ntm
+    python -m ntm_lib bench
+
+``train`` prints progress to standard error and, as its last line of standard output, one JSON
+object: task, model, seed, converged, sequences, seconds, val_bit_errors, val_bce_bits,
+checkpoint. Rerunning the same command on the same ``--out`` resumes from ``last.pt``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import torch
+
+
+def _add_budget_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--max-sequences", type=int, help="stop after this many training sequences")
+    p.add_argument("--max-seconds", type=float, help="stop after this much wall time")
+    p.add_argument("--threads", type=int, default=1,
+                   help="torch threads (default 1: fastest for these small ops on a 2-core CPU)")
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .models import build_model
+    from .recipes import recipe
+    from .training import train
+
+    task, model_config, train_config = recipe(args.task, args.model)
+    overrides = {"seed": args.seed}
+    for name in ("max_sequences", "max_seconds", "batch_size", "learning_rate", "clip_norm", "optimizer"):
+        if getattr(args, name) is not None:
+            overrides[name] = getattr(args, name)
+    if args.keep_going:
+        overrides["stop_when_converged"] = False
+    train_config = replace(train_config, **overrides)
+    out = Path(args.out)
+    if (out / "last.pt").exists():
+        print(f"resuming from {out / 'last.pt'}", file=sys.stderr)
+    torch.manual_seed(args.seed)
+    model = build_model(args.model, model_config)
+    result = train(model, task, train_config, out, resume=True, progress=not args.no_progress, device=args.device)
+    summary = {
+        "task": args.task, "model": args.model, "seed": args.seed, "converged": result.converged,
+        "sequences": result.sequences, "seconds": round(result.seconds, 2),
+        "val_bit_errors": result.val_bit_errors, "val_bce_bits": result.val_bce_bits,
+        "nonfinite_batches": result.nonfinite_batches, "checkpoint": result.checkpoint,
+    }
+    (out / "history.json").write_text(json.dumps({"summary": summary, "train_config": asdict(train_config),
+                                                  "history": result.history}, indent=1))
+    print(json.dumps(summary))
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import run_bench
+
+    run_bench(args)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ntm_lib", description="Neural Turing Machines: train and benchmark.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("train", help="train a model on a task until converged or out of budget")
+    p.add_argument("--task", default="copy")
+    p.add_argument("--model", default="ntm", choices=["ntm", "lstm"])
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True, help="output folder: checkpoints last.pt, final.pt and history.json")
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--learning-rate", type=float)
+    p.add_argument("--clip-norm", type=float)
+    p.add_argument("--optimizer", choices=["adam", "rmsprop"])
+    p.add_argument("--keep-going", action="store_true", help="do not stop when converged")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--device", default="cpu")
+    _add_budget_arguments(p)
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("bench", help="throughput and time to converge on copy")
+    p.add_argument("--seeds", type=int, default=5, help="seeds for the convergence benchmark (0 skips it)")
+    p.add_argument("--batch-sizes", default="1,32,256", help="batch sizes for the throughput benchmark")
+    p.add_argument("--stay", type=int, default=10_000,
+                   help="after converging, train on this many more sequences and report the worst validation error")
+    p.add_argument("--out", default="runs/bench", help="where the benchmark's runs are written")
+    p.add_argument("--skip-throughput", action="store_true")
+    _add_budget_arguments(p)
+    p.set_defaults(func=cmd_bench)
+
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

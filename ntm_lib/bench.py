@@ -1,0 +1,98 @@
+r"""``python -m ntm_lib bench``: the numbers the README reports, measured on this machine.
+
+1. Training throughput (sequences per second) of the default copy NTM at several batch sizes,
+   on copy sequences of lengths 1-20: forward, backward, clipping and the optimiser step.
+2. Wall time to converge on copy (< 0.1 bit errors per sequence on the 640-sequence validation
+   set) for several seeds, and the median.
+3. Whether it stays converged: each converged run trains on for ``--stay`` more sequences,
+   validated every 20 batches; the worst validation error seen is reported.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+
+from .models import build_model
+from .recipes import recipe
+from .tasks.base import masked_bce
+from .training import train
+
+
+def throughput(batch_size: int, seconds: float = 5.0, seed: int = 0) -> float:
+    """Training sequences per second of the default copy NTM at ``batch_size``."""
+    task, model_config, train_config = recipe("copy", "ntm")
+    torch.manual_seed(seed)
+    model = build_model("ntm", model_config)
+    optimizer = torch.optim.Adam(model.parameters(), lr=train_config.learning_rate)
+    generator = torch.Generator().manual_seed(seed)
+
+    def one_step() -> None:
+        batch = task.sample(batch_size, generator)
+        loss = masked_bce(model(batch.inputs)[0], batch).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), train_config.clip_norm)
+        optimizer.step()
+
+    for _ in range(2):  # warm-up
+        one_step()
+    steps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds or steps < 3:
+        one_step()
+        steps += 1
+    return steps * batch_size / (time.perf_counter() - start)
+
+
+def converge(seed: int, out: Path, stay: int, max_seconds: float | None) -> dict:
+    """Train the default copy NTM from scratch; then train on ``stay`` more sequences."""
+    task, model_config, train_config = recipe("copy", "ntm")
+    config = replace(train_config, seed=seed, max_seconds=max_seconds)
+    torch.manual_seed(seed)
+    model = build_model("ntm", model_config)
+    result = train(model, task, config, out, progress=False)
+    row = {"seed": seed, "converged": result.converged, "sequences": result.sequences,
+           "seconds": round(result.seconds, 1), "val_bit_errors": result.val_bit_errors,
+           "nonfinite_batches": result.nonfinite_batches}
+    if result.converged and stay > 0:
+        more = replace(config, stop_when_converged=False, validate_every=20,
+                       max_sequences=result.sequences + stay, max_seconds=None)
+        after = train(model, task, more, out, resume=True, progress=False)
+        later = [h["val_bit_errors"] for h in after.history if h["sequences"] > result.sequences]
+        row.update(stay_sequences=after.sequences - result.sequences, stay_worst_bit_errors=max(later),
+                   stay_final_bit_errors=later[-1], nonfinite_batches=after.nonfinite_batches)
+    return row
+
+
+def run_bench(args) -> None:
+    out = Path(args.out)
+    report: dict = {"threads": torch.get_num_threads()}
+    if not args.skip_throughput:
+        print("== training throughput, copy lengths 1-20, default NTM", flush=True)
+        report["throughput"] = {}
+        for batch_size in [int(b) for b in args.batch_sizes.split(",")]:
+            rate = throughput(batch_size)
+            report["throughput"][batch_size] = round(rate, 1)
+            print(f"batch {batch_size:4d}: {rate:8.1f} sequences/s", flush=True)
+    if args.seeds > 0:
+        print(f"== time to converge on copy (< 0.1 bit errors/sequence), {args.seeds} seeds", flush=True)
+        rows = []
+        for seed in range(args.seeds):
+            row = converge(seed, out / f"copy-ntm-seed{seed}", args.stay, args.max_seconds)
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+        times = [r["seconds"] for r in rows if r["converged"]]
+        report["converge"] = rows
+        report["converged_seeds"] = f"{len(times)}/{len(rows)}"
+        report["median_seconds"] = statistics.median([r["seconds"] for r in rows])
+        report["median_sequences"] = statistics.median([r["sequences"] for r in rows])
+        if any("stay_worst_bit_errors" in r for r in rows):
+            report["stay_worst_bit_errors"] = max(r.get("stay_worst_bit_errors", float("nan")) for r in rows)
+        print(f"converged {report['converged_seeds']}, median {report['median_seconds']:.1f} s, "
+              f"{report['median_sequences']:.0f} sequences", flush=True)
+    print(json.dumps(report))
