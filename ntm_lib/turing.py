@@ -148,6 +148,14 @@ class TuringMachine:
             if next_state not in self.states:
                 raise ValueError(f"{where}: unknown next state {next_state!r}")
 
+    def format_transitions(self) -> str:
+        """The transition table, one rule a line: ``state  reads a -> write b, move R, next``."""
+        width = max(len(state) for state, _ in self.transitions)
+        return "\n".join(
+            f"{state:<{width}}  reads {symbol} -> write {write}, move {move}, go to {next_state}"
+            for (state, symbol), (write, move, next_state) in self.transitions.items()
+        )
+
     def initial(self, tape: str = "", head: int = 0) -> Snapshot:
         """The configuration at step 0: ``tape`` written from position 0, in the start state."""
         unknown = sorted(set(tape) - self.symbols)
@@ -191,6 +199,36 @@ class TuringMachine:
             snap = self.step(snap)
             history.append(snap)
         return Run(self, tuple(history))
+
+
+# ---------------------------------------------------------------------------------------------
+# From a tape to a memory matrix (the bridge to the NTM, chapter 1)
+
+
+def tape_to_memory(tape: Mapping[int, str], symbols: list[str] | tuple[str, ...], start: int,
+                   stop: int, blank: str = "_"):
+    """The cells ``start..stop`` of a tape as a one-hot matrix (N, M), N = stop - start + 1 cells,
+    M = len(symbols): row i holds the symbol at position start + i. Returns a float tensor."""
+    import torch
+
+    index = {symbol: j for j, symbol in enumerate(symbols)}
+    cells = [tape.get(pos, blank) for pos in range(start, stop + 1)]
+    missing = sorted(set(cells) - set(index))
+    if missing:
+        raise ValueError(f"tape symbols {missing} are not in {list(symbols)}")
+    rows = torch.tensor([index[c] for c in cells])  # (N,)
+    return torch.nn.functional.one_hot(rows, len(symbols)).float()  # (N, M)
+
+
+def head_to_weighting(head: int, start: int, stop: int):
+    """A hard head as a weighting over the cells ``start..stop``: one-hot, shape (N,)."""
+    import torch
+
+    if not start <= head <= stop:
+        raise ValueError(f"head position {head} is outside the cells {start}..{stop}")
+    w = torch.zeros(stop - start + 1)
+    w[head - start] = 1.0
+    return w
 
 
 # ---------------------------------------------------------------------------------------------

@@ -94,11 +94,13 @@ def plot_stages(stages: Sequence | Mapping, w_prev=None, titles: Sequence[str] |
 
 def plot_memory(memory, ax=None, title: str | None = None, weighting=None,
                 row_labels: Sequence[str] | None = None, col_labels: Sequence[str] | None = None,
-                cmap: str = "RdBu_r", annotate: bool = False, vmax: float | None = None):
+                cmap: str = "RdBu_r", annotate: bool = False, vmax: float | None = None,
+                read_vector=None):
     """Heatmap of a memory matrix (slots down, word positions across).
 
     weighting: optionally a weighting drawn as a bar column to the left of the matrix, so the
     reader sees which rows a head is looking at.
+    read_vector: optionally a row under the matrix, on the same colour scale, with its values.
     """
     plt = _plt()
     memory = as_numpy(memory, 2)
@@ -119,46 +121,48 @@ def plot_memory(memory, ax=None, title: str | None = None, weighting=None,
     ax.set_yticklabels(row_labels if row_labels is not None else [str(i) for i in range(n)], fontsize=7)
     ax.set_xticks(range(m))
     ax.set_xticklabels(col_labels if col_labels is not None else [str(j) for j in range(m)], fontsize=7)
-    ax.set_ylabel("slot", fontsize=8)
     if title:
         ax.set_title(title, fontsize=9)
-    fig.colorbar(image, ax=ax, fraction=0.05, pad=0.03)
-    if weighting is not None:
+    from mpl_toolkits.axes_grid1 import make_axes_locatable
+
+    divider = make_axes_locatable(ax)
+    fig.colorbar(image, cax=divider.append_axes("right", size=0.12, pad=0.08))
+    if weighting is None:
+        ax.set_ylabel("slot", fontsize=8)
+    else:
         w = as_numpy(weighting, 1)
-        inset = ax.inset_axes([-0.42 if m < 6 else -0.3, 0, 0.22 if m < 6 else 0.16, 1], sharey=ax)
-        inset.barh(range(n), w, color=STAGE_COLORS[3], height=0.8)
-        inset.set_xlim(1.05, 0)
-        inset.set_xticks([0, 1])
-        inset.tick_params(labelsize=6, left=False, labelleft=False)
-        inset.set_title("w", fontsize=8)
+        wax = divider.append_axes("left", size=0.7, pad=0.3, sharey=ax)
+        wax.barh(range(n), w, color=STAGE_COLORS[3], height=0.8)
+        wax.set_xlim(1.0, 0.0)  # bars grow leftwards, away from the matrix
+        wax.set_xticks([1.0, 0.0])
+        wax.set_xticklabels(["1", "0"], fontsize=6)
+        wax.tick_params(left=False, labelleft=False)
+        wax.set_title("w", fontsize=8)
+        wax.set_ylabel("slot", fontsize=8)
         for side in ("top", "left"):
-            inset.spines[side].set_visible(False)
+            wax.spines[side].set_visible(False)
+    if read_vector is not None:
+        r = as_numpy(read_vector, 1)
+        rax = divider.append_axes("bottom", size=0.32, pad=0.45, sharex=ax)
+        rax.imshow(r[None, :], cmap=cmap, vmin=-vmax, vmax=vmax, aspect="auto")
+        for j, value in enumerate(r):
+            rax.text(j, 0, f"{value:.2f}", ha="center", va="center", fontsize=7,
+                     color="white" if abs(value) > 0.6 * vmax else "black")
+        rax.set_yticks([0])
+        rax.set_yticklabels(["read r"], fontsize=8)
+        rax.tick_params(axis="x", labelsize=7)
     return fig
 
 
 def plot_read(memory, w, read_vector, col_labels: Sequence[str] | None = None,
               title: str | None = None):
     """Memory, the weighting that reads it, and the read vector r = sum_i w(i) M(i) (eq. 2)."""
-    plt = _plt()
     memory = as_numpy(memory, 2)
-    r = as_numpy(read_vector, 1)
     n, m = memory.shape
-    fig, (ax_mem, ax_read) = plt.subplots(
-        2, 1, figsize=(0.5 * m + 2.6, 0.32 * n + 2.0),
-        gridspec_kw={"height_ratios": [n, 1.6]},
-    )
-    plot_memory(memory, ax=ax_mem, weighting=w, col_labels=col_labels, title=title)
-    vmax = float(np.abs(memory).max()) or 1.0
-    ax_read.imshow(r[None, :], cmap="RdBu_r", vmin=-vmax, vmax=vmax, aspect="auto")
-    for j, value in enumerate(r):
-        ax_read.text(j, 0, f"{value:.2f}", ha="center", va="center", fontsize=7)
-    ax_read.set_yticks([0])
-    ax_read.set_yticklabels(["read r"], fontsize=8)
-    ax_read.set_xticks(range(m))
-    ax_read.set_xticklabels(col_labels if col_labels is not None else [str(j) for j in range(m)],
-                            fontsize=7)
-    fig.tight_layout()
-    return fig
+    plt = _plt()
+    _, ax = plt.subplots(figsize=(0.5 * m + 2.8, 0.32 * n + 1.6))
+    return plot_memory(memory, ax=ax, weighting=w, read_vector=read_vector,
+                       col_labels=col_labels, title=title)
 
 
 def plot_write(before, after, w, erase, add, col_labels: Sequence[str] | None = None):

@@ -7,7 +7,9 @@ from ntm_lib.turing import (
     TuringMachine,
     binary_increment,
     draw_history,
+    head_to_weighting,
     parity_bit,
+    tape_to_memory,
     tape_to_string,
     unary_copy,
 )
@@ -168,3 +170,31 @@ def test_draw_history_returns_a_figure():
         assert len(ax.patches) % 6 == 0 and len(ax.patches) > 0
     finally:
         plt.close(fig)
+
+
+def test_format_transitions_lists_every_rule():
+    machine = binary_increment()
+    lines = machine.format_transitions().splitlines()
+    assert len(lines) == len(machine.transitions)
+    assert "reads 1 -> write 0, move L, go to carry" in lines[3]
+
+
+def test_tape_as_a_one_hot_memory_and_the_head_as_a_weighting():
+    torch = pytest.importorskip("torch")
+    from ntm_lib.memory import read
+
+    run = binary_increment().run("10")
+    snap = run.history[1]  # head on the "0" at position 1
+    symbols = ["_", "0", "1"]
+    memory = tape_to_memory(snap.tape, symbols, start=-1, stop=2)  # cells -1..2
+    assert memory.shape == (4, 3)
+    torch.testing.assert_close(memory.sum(1), torch.ones(4))
+    assert memory.argmax(1).tolist() == [0, 2, 1, 0]  # _ 1 0 _
+    w = head_to_weighting(snap.head, start=-1, stop=2)
+    assert w.tolist() == [0.0, 0.0, 1.0, 0.0]
+    # A hard read returns the one-hot code of the symbol under the head.
+    torch.testing.assert_close(read(memory[None], w[None])[0], torch.tensor([0.0, 1.0, 0.0]))
+    with pytest.raises(ValueError, match="outside"):
+        head_to_weighting(5, start=-1, stop=2)
+    with pytest.raises(ValueError, match="not in"):
+        tape_to_memory(snap.tape, ["_", "0"], start=-1, stop=2)

@@ -1,0 +1,257 @@
+"""Open every page of the built book in headless Chromium and check it renders as a reader sees it.
+
+For each page listed in _toc.yml: HTTP 200; no page error and no console error; no request to
+another host (CI has no internet: everything the book needs is served with it) and no failed or
+4xx/5xx request; every <img> decoded (naturalWidth > 0); MathJax typeset without errors; every
+internal link points at a file that exists (anchors checked loosely, by id); and on pages whose
+notebook stores ipywidgets state, every widget view rendered with its controls visible. A
+screenshot of each page goes to _build/screenshots/.
+
+Needs the built book (``jupyter-book build .``) and Chromium (Debian's ``chromium``; set CHROMIUM
+to use another binary). Skips with a message when either is missing. Run:
+    pytest tests/browser
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HTML = Path(os.environ.get("NTM_BOOK_HTML", ROOT / "_build" / "html"))
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+TIMEOUT_MS = 30_000
+
+if not (HTML / "index.html").exists():
+    pytest.skip(f"the book is not built ({HTML}/index.html is missing): run "
+                "`jupyter-book build .` (or `bash scripts/book.sh --no-serve`) first",
+                allow_module_level=True)
+if not (shutil.which(CHROMIUM) or Path(CHROMIUM).exists()):
+    pytest.skip(f"Chromium not found at {CHROMIUM}: `apt-get install chromium`, or set CHROMIUM",
+                allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (no browser download needed)")
+yaml = pytest.importorskip("yaml")
+
+
+def toc_pages() -> list[str]:
+    """The pages of _toc.yml, as paths of their HTML files relative to the site root."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                files.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk({k: v for k, v in toc.items() if k != "root"})
+    return [re.sub(r"\.(md|ipynb)$", "", f) + ".html" for f in files]
+
+
+PAGES = toc_pages()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - signature fixed by the base class
+        pass
+
+
+@pytest.fixture(scope="module")
+def site():
+    """Serve the built HTML on a free local port for the duration of the module."""
+    handler = functools.partial(QuietHandler, directory=str(HTML))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+class PageLog:
+    """Everything that went wrong while a page loaded."""
+
+    def __init__(self, origin: str):
+        self.origin = origin
+        self.errors: list[str] = []
+        self.external: list[str] = []
+
+    def attach(self, context, page):
+        def route(route):
+            url = route.request.url
+            if url.startswith(self.origin) or url.startswith("data:") or url.startswith("blob:"):
+                route.continue_()
+            else:  # the book must not depend on the internet
+                self.external.append(url)
+                route.abort()
+
+        context.route("**/*", route)
+        page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
+        page.on("console", lambda msg: msg.type == "error" and self.errors.append(
+            f"console error: {msg.text} ({msg.location.get('url', '')})"))
+        page.on("requestfailed", lambda req: req.url.startswith(self.origin) and self.errors.append(
+            f"request failed: {req.url} ({req.failure})"))
+        page.on("response", lambda resp: resp.status >= 400 and self.errors.append(
+            f"HTTP {resp.status}: {resp.url}"))
+
+
+def local_file(url: str, origin: str) -> Path | None:
+    """The file under HTML that a same-origin URL points at (None for other hosts)."""
+    if not url.startswith(origin):
+        return None
+    path = unquote(urlsplit(url).path).lstrip("/")
+    target = HTML / path
+    return target / "index.html" if (not path or target.is_dir()) else target
+
+
+def open_page(browser, site, path):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    log = PageLog(site)
+    log.attach(context, page)
+    response = page.goto(f"{site}/{path}", wait_until="load")
+    return context, page, log, response
+
+
+def wait_for_mathjax(page):
+    page.wait_for_function("() => !window.MathJax || (window.MathJax.startup && window.MathJax.startup.promise)")
+    page.evaluate("() => window.MathJax ? window.MathJax.startup.promise.then(() => true) : true")
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_renders(browser, site, path):
+    context, page, log, response = open_page(browser, site, path)
+    try:
+        assert response is not None and response.status == 200, f"{path}: HTTP {response and response.status}"
+        wait_for_mathjax(page)
+
+        html_source = (HTML / path).read_text(encoding="utf-8")
+        expects_widgets = "application/vnd.jupyter.widget-state+json" in html_source
+        if expects_widgets:
+            # The embed manager replaces each widget-view script by the rendered widget.
+            page.wait_for_selector(".jupyter-widgets .widget-slider", state="visible")
+            page.wait_for_function("""() => {
+                const views = document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]');
+                return views.length > 0 && [...views].every(
+                    s => s.parentElement && s.parentElement.querySelector('.jupyter-widgets'));
+            }""")
+        page.wait_for_load_state("networkidle")
+
+        # Figures: every image decoded.
+        broken = page.evaluate("""() => [...document.images]
+            .filter(img => !img.complete || img.naturalWidth === 0)
+            .map(img => img.getAttribute('src'))""")
+        assert not broken, f"{path}: images that did not load: {broken}"
+        n_images = page.evaluate("() => document.images.length")
+
+        # Maths: typeset, and no MathJax error boxes.
+        math = page.evaluate("""() => ({
+            source: document.querySelectorAll('.math').length,
+            typeset: document.querySelectorAll('mjx-container').length,
+            errors: [...document.querySelectorAll('mjx-merror')].map(e => e.getAttribute('data-mjx-error') || e.textContent),
+        })""")
+        assert not math["errors"], f"{path}: MathJax errors: {math['errors']}"
+        if math["source"]:
+            assert math["typeset"] >= math["source"], f"{path}: maths not typeset: {math}"
+
+        # Internal links: the target file exists; its anchor, if any, exists (by id).
+        links = page.evaluate("() => [...document.querySelectorAll('a[href]')].map(a => a.href)")
+        missing = []
+        for href in sorted(set(links)):
+            target = local_file(href, site)
+            if target is None:
+                continue
+            if not target.is_file():
+                missing.append(href)
+                continue
+            fragment = urlsplit(href).fragment
+            if fragment and target.suffix == ".html":
+                ids = set(re.findall(r'\bid="([^"]+)"', target.read_text(encoding="utf-8")))
+                if unquote(fragment) not in ids:
+                    missing.append(href)
+        assert not missing, f"{path}: broken internal links: {missing}"
+
+        if expects_widgets:
+            hidden = page.evaluate("""() => [...document.querySelectorAll('.widget-slider')]
+                .filter(el => !(el.offsetWidth > 0 && el.offsetHeight > 0)).length""")
+            assert hidden == 0, f"{path}: {hidden} widget sliders rendered but not visible"
+
+        assert not log.external, f"{path}: requests to other hosts: {log.external}"
+        assert not log.errors, f"{path}: " + "\n".join(log.errors)
+
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        name = path.replace("/", "__").removesuffix(".html")
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        if expects_widgets:
+            page.locator(".cell:has(.jupyter-widgets)").first.screenshot(
+                path=str(SCREENSHOTS / f"{name}--widgets.png"))
+        print(f"{path}: {n_images} images, {math['typeset']} formulas, {len(links)} links OK")
+    finally:
+        context.close()
+
+
+def test_every_chapter_notebook_is_in_the_toc():
+    chapters = {p.stem for p in (ROOT / "chapters").glob("*.ipynb")}
+    listed = {Path(p).stem for p in PAGES if p.startswith("chapters/")}
+    assert chapters <= listed, f"chapters missing from _toc.yml: {sorted(chapters - listed)}"
+
+
+def explorer_pages() -> list[str]:
+    return [p for p in PAGES
+            if (HTML / p).is_file() and "ntm-explorer" in (HTML / p).read_text(encoding="utf-8")]
+
+
+@pytest.mark.parametrize("path", explorer_pages() or [pytest.param(None, marks=pytest.mark.skip(reason="no page has a static explorer"))])
+def test_static_explorer_redraws_without_a_kernel(browser, site, path):
+    """The precomputed addressing explorer responds to its sliders in the static page."""
+    context, page, log, _ = open_page(browser, site, path)
+    try:
+        explorer = page.locator(".ntm-explorer").first
+        explorer.scroll_into_view_if_needed()
+        bars = explorer.locator("svg").nth(3).locator("rect")
+        assert bars.count() > 0
+
+        def heights():
+            return explorer.locator("svg").nth(3).evaluate(
+                "svg => [...svg.querySelectorAll('rect')].map(r => r.getAttribute('height'))")
+
+        before = heights()
+        beta = explorer.locator("input[type=range]").first
+        beta.evaluate("(el) => { el.value = 0; el.dispatchEvent(new Event('input')); }")
+        after = heights()
+        assert after != before, "moving the key-strength slider did not redraw the weighting"
+        # beta = 0: the content weighting is uniform.
+        uniform = explorer.locator("svg").first.evaluate(
+            "svg => new Set([...svg.querySelectorAll('rect')].map(r => r.getAttribute('height'))).size")
+        assert uniform == 1
+        assert not log.errors, "\n".join(log.errors)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        explorer.screenshot(path=str(SCREENSHOTS / (path.replace("/", "__").removesuffix(".html") + "--explorer.png")))
+    finally:
+        context.close()
