@@ -85,7 +85,9 @@ class NGramsTask:
     def draw_bits(self, tables: Tensor, generator: torch.Generator, length: int | None = None) -> Tensor:
         """Bits drawn from ``tables`` (B, 2^(N-1)): (B, T) of 0./1. (float32)."""
         if tables.dim() != 2 or tables.shape[1] != self.num_contexts:
-            raise ValueError(f"NGramsTask.draw_bits needs tables of shape (B, {self.num_contexts}), got {tuple(tables.shape)}")
+            raise ValueError(
+                f"NGramsTask.draw_bits needs tables of shape (B, {self.num_contexts}), got {tuple(tables.shape)}"
+            )
         check_override("NGramsTask", "length", length, minimum=2)
         steps = self.length if length is None else length
         u = torch.rand(tables.shape[0], steps, generator=generator)
