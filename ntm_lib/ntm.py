@@ -39,7 +39,7 @@ class NTMConfig:
     output_size: int = 8
     controller: str = "feedforward"  # "feedforward" or "lstm"; see ntm_lib.defaults for why
     controller_size: int = 100  # C, the paper's 100-unit controller
-    activation: str = "relu"  # feed-forward controller only
+    activation: str = "tanh"  # feed-forward only; ReLU units can die and stall training (see recipes)
     num_slots: int = 128  # N, as in the paper's copy task
     word_size: int = 20  # M, as in the paper's copy task
     num_read_heads: int = 1

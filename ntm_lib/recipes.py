@@ -2,10 +2,12 @@ r"""The settings each task trains with by default: model configs and training co
 
 Why the copy defaults are what they are (measured with ``python -m ntm_lib bench``, see README):
 
-- **Feed-forward ReLU controller, 100 units.** With no recurrent state of its own, the
+- **Feed-forward tanh controller, 100 units.** With no recurrent state of its own, the
   controller must keep everything in memory, which is what the task is about; it trains as fast
   as an LSTM controller here, costs fewer operations per step and leaves weightings a reader can
-  interpret (the NTM paper, section 4, makes the same point).
+  interpret (the NTM paper, section 4, makes the same point). tanh rather than ReLU: with ReLU,
+  one seed in two of our first trials sat at chance (42 bit errors per sequence) for 20,000
+  sequences, most likely dead units; with tanh the same seed solved copy in 6,400 sequences.
 - **N = 128, M = 20, one read and one write head, shifts -1..+1, constant memory 1e-6**: the
   NTM paper's copy sizes and Collier & Beel's (2018) memory initialisation.
 - **Adam, learning rate 3e-3, batch 16, global-norm clip 10.** Batches of 16 cost little more

@@ -195,3 +195,17 @@ def plot_sweep(weightings: Sequence, labels: Sequence[str], title: str | None = 
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def show_source(*objects):
+    """The source code of library functions, as a Markdown code block for a notebook cell.
+
+    The book shows the code that ships (``inspect.getsource``) instead of a copy that could
+    drift. Returns an ``IPython.display.Markdown`` object: make it the last expression of a cell.
+    """
+    import inspect
+
+    from IPython.display import Markdown
+
+    blocks = "\n\n".join(inspect.getsource(obj).rstrip() for obj in objects)
+    return Markdown(f"```python\n{blocks}\n```")
