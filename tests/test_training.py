@@ -1,0 +1,308 @@
+r"""The training loop: the loss falls, runs are deterministic, resuming reproduces an uninterrupted
+run, non-finite losses and gradients are never trained on, both optimisers work, and the
+checkpoints it writes load back. Everything is tiny: the whole file runs in a few seconds."""
+
+import math
+from dataclasses import replace
+
+import pytest
+import torch
+from torch import nn
+
+from ntm_lib import NTM, CopyTask, NTMConfig
+from ntm_lib.checkpoints import CheckpointError, load_checkpoint, read_checkpoint
+from ntm_lib.tasks import score
+from ntm_lib.training import NonFiniteError, TrainConfig, evaluate, train, validation_set
+
+TASK = CopyTask(min_length=1, max_length=4)
+TINY = NTMConfig(input_size=9, output_size=8, controller_size=11, num_slots=7, word_size=5)
+# Small and quick: validation on 6 sequences every 3 batches of 3.
+QUICK = TrainConfig(batch_size=3, validation_size=6, validate_every=3, seed=1, max_sequences=3 * 12)
+
+
+def make_ntm(seed: int = 0, **changes) -> NTM:
+    torch.manual_seed(seed)
+    return NTM(replace(TINY, **changes))
+
+
+def without_seconds(history):
+    return [{k: v for k, v in record.items() if k != "seconds"} for record in history]
+
+
+def assert_same_weights(a: nn.Module, b: nn.Module) -> None:
+    sa, sb = a.state_dict(), b.state_dict()
+    assert sa.keys() == sb.keys()
+    for key in sa:
+        assert torch.equal(sa[key], sb[key]), f"{key} differs"
+
+
+def snapshot(model: nn.Module) -> dict:
+    return {k: v.clone() for k, v in model.state_dict().items()}
+
+
+# --- it learns ----------------------------------------------------------------------------------
+
+
+def test_training_loss_falls():
+    task = CopyTask(min_length=1, max_length=5)
+    torch.manual_seed(0)
+    model = NTM(NTMConfig(input_size=9, output_size=8, controller_size=32, num_slots=12, word_size=8))
+    records = []
+    config = TrainConfig(batch_size=8, learning_rate=1e-2, max_sequences=60 * 8, validation_size=64,
+                         validate_every=10, seed=0)
+    result = train(model, task, config, progress=False, callbacks=(records.append,))
+    assert result.batches == 60 and result.sequences == 480
+    assert records == result.history and len(records) == 6
+    # Mean training loss (BCE bits per sequence) of the first 10 batches vs the last 10.
+    first, last = records[0]["train_bce_bits"], records[-1]["train_bce_bits"]
+    assert last < 0.95 * first, f"loss did not fall: {first:.2f} -> {last:.2f} bits"
+    # And it has learned something real: on held-out sequences it beats a coin flip
+    # (which costs exactly 1 bit per target bit).
+    chance = 8 * sum(b.mask.sum().item() for b in validation_set(task, 64, 0)) / 64
+    assert result.val_bce_bits < 0.97 * chance, f"{result.val_bce_bits:.2f} bits vs chance {chance:.2f}"
+    for record in records:
+        assert all(math.isfinite(v) for v in record.values())
+
+
+class CopyOracle(nn.Module):
+    """Answers the copy task perfectly from its inputs (to test convergence and evaluation)."""
+
+    kind = "oracle"
+
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(torch.tensor(20.0))
+
+    def forward(self, inputs):
+        lengths = inputs[..., 8].argmax(-1)  # the delimiter step, L
+        out = torch.zeros(*inputs.shape[:2], 8)
+        for b, length in enumerate(lengths.tolist()):
+            out[b, length + 1 : 2 * length + 1] = inputs[b, :length, :8]
+        return self.scale * (2 * out - 1), None
+
+
+def test_training_stops_when_converged():
+    config = replace(QUICK, validate_every=2, max_sequences=3 * 50)
+    result = train(CopyOracle(), TASK, config, progress=False)
+    assert result.converged
+    assert result.batches == 2, "stops at the first validation below the threshold"
+    assert result.val_bit_errors == 0.0
+    keep_going = train(CopyOracle(), TASK, replace(config, stop_when_converged=False, max_sequences=3 * 6),
+                       progress=False)
+    assert keep_going.converged and keep_going.batches == 6
+
+
+def test_evaluate_and_validation_set():
+    batches = validation_set(TASK, 300, seed=3, chunk=128)
+    assert [b.inputs.shape[0] for b in batches] == [128, 128, 44]
+    again = validation_set(TASK, 300, seed=3, chunk=128)
+    assert all(torch.equal(a.inputs, b.inputs) for a, b in zip(batches, again))
+    assert not torch.equal(validation_set(TASK, 300, seed=4, chunk=128)[0].inputs, batches[0].inputs)
+    assert evaluate(CopyOracle(), batches) == {"bit_errors": 0.0, "bce_bits": pytest.approx(0.0, abs=1e-3)}
+    model = make_ntm()
+    model.train()
+    metrics = evaluate(model, batches[:1])
+    assert model.training, "evaluate restores training mode"
+    with torch.no_grad():
+        expected = score(model(batches[0].inputs)[0], batches[0])
+    assert metrics == pytest.approx(expected)
+
+
+# --- determinism and resumption ----------------------------------------------------------------
+
+
+def test_same_seed_same_training_result():
+    runs = []
+    for _ in range(2):
+        model = make_ntm(seed=2, memory_init="random")
+        runs.append((model, train(model, TASK, QUICK, progress=False)))
+    (a, ra), (b, rb) = runs
+    assert_same_weights(a, b)
+    assert without_seconds(ra.history) == without_seconds(rb.history)
+    other = make_ntm(seed=2, memory_init="random")
+    rc = train(other, TASK, replace(QUICK, seed=2), progress=False)
+    assert without_seconds(rc.history) != without_seconds(ra.history)
+
+
+@pytest.mark.parametrize("init, controller", [("constant", "feedforward"), ("random", "lstm"), ("learned", "feedforward")])
+def test_resume_reproduces_an_uninterrupted_run(tmp_path, init, controller):
+    """Train 12 batches in one go, or 6, stop, and resume to 12: the same weights and history."""
+    whole_model = make_ntm(memory_init=init, controller=controller)
+    whole = train(whole_model, TASK, QUICK, tmp_path / "whole", progress=False)
+
+    half_model = make_ntm(memory_init=init, controller=controller)
+    half = train(half_model, TASK, replace(QUICK, max_sequences=3 * 6), tmp_path / "split", progress=False)
+    assert half.sequences == 18 and half.batches == 6
+    resumed_model = make_ntm(seed=123, memory_init=init, controller=controller)  # other weights: all loaded
+    resumed = train(resumed_model, TASK, QUICK, tmp_path / "split", resume=True, progress=False)
+
+    assert (resumed.sequences, resumed.batches) == (whole.sequences, whole.batches) == (36, 12)
+    assert_same_weights(resumed_model, whole_model)
+    assert without_seconds(resumed.history) == without_seconds(whole.history)
+    assert resumed.val_bit_errors == whole.val_bit_errors
+    assert resumed.seconds >= half.seconds, "time spent before the stop is counted"
+
+
+UNALIGNED_RUNNING_LOSS_BUG = pytest.mark.xfail(strict=True, reason=(
+    "BUG: ntm_lib/training.py does not checkpoint running_loss/running_count, so after a stop "
+    "between two validations the next record's train_bce_bits averages only the batches after the "
+    "resume, unlike the uninterrupted run (fix: store them in the 'progress' dict and restore them)"))
+UNALIGNED_RANDOM_INIT_BUG = pytest.mark.xfail(strict=True, reason=(
+    "BUG: ntm_lib/training.py runs the final validation of a stopped run (the 'loop ended between "
+    "two' branch) on the global torch generator, which memory_init='random' draws from; that extra "
+    "draw is saved as the RNG state, so the resumed run trains on different memories than an "
+    "uninterrupted one (fix: evaluate inside torch.random.fork_rng(), or save the RNG state before "
+    "the final validation)"))
+
+
+@pytest.mark.parametrize("init", [pytest.param("constant", marks=UNALIGNED_RUNNING_LOSS_BUG),
+                                  pytest.param("random", marks=UNALIGNED_RANDOM_INIT_BUG)])
+def test_resume_after_a_stop_between_validations(tmp_path, init):
+    """Stop after 7 batches (validations every 3): the resumed run still ends where the
+    uninterrupted one does; its history may hold one extra record, for the stop itself."""
+    whole_model = make_ntm(memory_init=init)
+    whole = train(whole_model, TASK, QUICK, tmp_path / "whole", progress=False)
+    split_model = make_ntm(memory_init=init)
+    train(split_model, TASK, replace(QUICK, max_sequences=3 * 7), tmp_path / "split", progress=False)
+    resumed = train(split_model, TASK, QUICK, tmp_path / "split", resume=True, progress=False)
+    assert_same_weights(split_model, whole_model)
+    extra = [r for r in without_seconds(resumed.history) if r["batches"] == 7]
+    assert len(extra) == 1
+    assert [r for r in without_seconds(resumed.history) if r["batches"] != 7] == without_seconds(whole.history)
+
+
+def test_resume_refuses_another_training_config_or_task(tmp_path):
+    train(make_ntm(), TASK, replace(QUICK, max_sequences=9), tmp_path, progress=False)
+    with pytest.raises(CheckpointError, match="was written by a run with another task or training config"):
+        train(make_ntm(), TASK, replace(QUICK, learning_rate=1e-2), tmp_path, resume=True, progress=False)
+    with pytest.raises(CheckpointError, match="another task or training config"):
+        train(make_ntm(), CopyTask(min_length=1, max_length=5), QUICK, tmp_path, resume=True, progress=False)
+    with pytest.raises(CheckpointError, match="holds a ntm model with config"):
+        train(make_ntm(num_slots=9), TASK, QUICK, tmp_path, resume=True, progress=False)
+
+
+def test_resume_without_a_checkpoint_starts_fresh(tmp_path):
+    a, b = make_ntm(), make_ntm()
+    ra = train(a, TASK, replace(QUICK, max_sequences=9), tmp_path / "new", resume=True, progress=False)
+    rb = train(b, TASK, replace(QUICK, max_sequences=9), progress=False)
+    assert_same_weights(a, b)
+    assert without_seconds(ra.history) == without_seconds(rb.history)
+
+
+def test_checkpoints_written_by_training(tmp_path):
+    model = make_ntm()
+    result = train(model, TASK, replace(QUICK, max_sequences=3 * 4), tmp_path, progress=False)
+    assert result.checkpoint == str(tmp_path / "final.pt")
+    assert (tmp_path / "last.pt").is_file()
+    payload = read_checkpoint(result.checkpoint)
+    assert payload["progress"]["sequences"] == 12 and payload["progress"]["batches"] == 4
+    assert payload["task"] == {"name": "copy", "config": {"bits": 8, "min_length": 1, "max_length": 4}}
+    assert payload["train_config"]["batch_size"] == 3
+    assert without_seconds(payload["history"]) == without_seconds(result.history)
+    loaded = load_checkpoint(result.checkpoint)
+    x = TASK.sample(3, torch.Generator().manual_seed(0)).inputs
+    model.eval()
+    assert torch.equal(loaded(x)[0], model(x)[0])
+
+
+def test_a_time_budget_of_zero_trains_nothing():
+    model = make_ntm()
+    before = snapshot(model)
+    result = train(model, TASK, replace(QUICK, max_seconds=0.0), progress=False)
+    assert result.sequences == 0 and len(result.history) == 1
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, before[key])
+
+
+# --- non-finite values are never trained on ----------------------------------------------------
+
+
+class NaNLogits(nn.Module):
+    """Wraps a model; its logits are NaN in training mode on the calls listed (all by default)."""
+
+    def __init__(self, inner: nn.Module, every: int = 1):
+        super().__init__()
+        self.inner, self.every, self.calls = inner, every, 0
+
+    def forward(self, x):
+        logits, state = self.inner(x)
+        if self.training:
+            self.calls += 1
+            if self.calls % self.every == 0:
+                logits = logits * float("nan")
+        return logits, state
+
+
+class NaNGradient(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x.clone()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * float("nan")
+
+
+class NaNGradients(nn.Module):
+    """Finite logits, NaN gradients."""
+
+    def __init__(self, inner: nn.Module):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, x):
+        logits, state = self.inner(x)
+        return NaNGradient.apply(logits), state
+
+
+@pytest.mark.parametrize("wrapper", [NaNLogits, NaNGradients])
+def test_non_finite_batches_stop_training_without_updating_weights(tmp_path, wrapper):
+    model = wrapper(make_ntm())
+    before = snapshot(model)
+    config = replace(QUICK, max_nonfinite=3)
+    with pytest.raises(NonFiniteError, match="non-finite for 3 batches in a row at 0 sequences"):
+        train(model, TASK, config, tmp_path, progress=False)
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, before[key]), f"{key} was updated from a non-finite batch"
+    assert not (tmp_path / "last.pt").exists(), "no checkpoint of a non-finite state"
+
+
+def test_occasional_non_finite_batches_are_skipped_and_counted():
+    model = NaNLogits(make_ntm(), every=3)
+    result = train(model, TASK, replace(QUICK, max_sequences=3 * 6, max_nonfinite=2), progress=False)
+    assert result.batches == 6 and result.sequences == 18, "only good batches count"
+    assert result.nonfinite_batches == 2  # calls 3 and 6 of 8
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+    assert math.isfinite(result.val_bce_bits)
+
+
+# --- optimisers and configuration --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("optimizer, state_keys", [("rmsprop", {"square_avg", "momentum_buffer"}),
+                                                   ("adam", {"exp_avg", "exp_avg_sq"})])
+def test_optimizers(tmp_path, optimizer, state_keys):
+    model = make_ntm()
+    before = snapshot(model)
+    config = replace(QUICK, optimizer=optimizer, learning_rate=1e-3, max_sequences=3 * 3)
+    result = train(model, TASK, config, tmp_path, progress=False)
+    assert result.batches == 3 and math.isfinite(result.val_bce_bits)
+    changed = [k for k, v in model.state_dict().items() if not torch.equal(v, before[k])]
+    assert changed, "the optimiser changed no weight"
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+    saved = read_checkpoint(tmp_path / "last.pt")["optimizer"]
+    assert state_keys <= set(saved["state"][0])
+    if optimizer == "rmsprop":
+        assert saved["param_groups"][0]["momentum"] == 0.9  # the NTM paper's RMSprop
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"optimizer": "sgd"}, r"TrainConfig.optimizer must be one of \('adam', 'rmsprop'\), got 'sgd'"),
+    ({"batch_size": 0}, "TrainConfig.batch_size must be a positive integer, got 0"),
+    ({"validate_every": 1.5}, "TrainConfig.validate_every must be a positive integer"),
+    ({"learning_rate": 0.0}, "learning_rate and clip_norm must be positive"),
+    ({"clip_norm": -1.0}, "learning_rate and clip_norm must be positive"),
+])
+def test_invalid_train_configs(changes, message):
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(**changes)
