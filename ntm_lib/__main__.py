@@ -1,6 +1,8 @@
-r"""Command line: ``python -m ntm_lib {train,bench} ...`` (``--help`` on each).
+r"""Command line: ``python -m ntm_lib {train,eval,viz,bench} ...`` (``--help`` on each).
 
     python -m ntm_lib train --task copy --model ntm --seed 0 --out runs/copy-ntm
+    python -m ntm_lib eval --task copy          # generalisation table of the shipped models
+    python -m ntm_lib viz --task copy --length 40
     python -m ntm_lib bench
 
 ``train`` prints progress to standard error and, as its last line of standard output, one JSON
@@ -53,7 +55,32 @@ def cmd_train(args: argparse.Namespace) -> int:
     }
     (out / "history.json").write_text(json.dumps({"summary": summary, "train_config": asdict(train_config),
                                                   "history": result.history}, indent=1))
+    if args.ship:
+        from .pretrained import ship
+
+        command = ["python", "-m", "ntm_lib", *args.argv]
+        summary["shipped"] = str(ship(out, args.task, args.model, command))
     print(json.dumps(summary))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .evaluation import evaluate_task, markdown_table, write_tables
+
+    tasks = args.task.split(",")
+    for task in tasks:
+        result = evaluate_task(task, seed=args.seed, sequences=args.sequences)
+        json_path, md_path = write_tables(result)
+        print(markdown_table(result))
+        print(f"wrote {json_path} and {md_path}", file=sys.stderr)
+    return 0
+
+
+def cmd_viz(args: argparse.Namespace) -> int:
+    from .viz import save_run_figure
+
+    path = save_run_figure(args.task, model=args.model, length=args.length, seed=args.seed, out=args.out)
+    print(path)
     return 0
 
 
@@ -65,7 +92,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ntm_lib", description="Neural Turing Machines: train and benchmark.")
+    parser = argparse.ArgumentParser(prog="python -m ntm_lib", description="Neural Turing Machines: train, evaluate, draw, benchmark.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("train", help="train a model on a task until converged or out of budget")
@@ -80,8 +107,26 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep-going", action="store_true", help="do not stop when converged")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--device", default="cpu")
+    p.add_argument("--ship", action="store_true",
+                   help="copy the final checkpoint into data/pretrained/ and record it in the manifest")
     _add_budget_arguments(p)
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("eval", help="generalisation table of the shipped NTM and LSTM, to data/eval/")
+    p.add_argument("--task", required=True, help="a task name, or several separated by commas")
+    p.add_argument("--seed", type=int, default=1234, help="seed of the test sets")
+    p.add_argument("--sequences", type=int, help="sequences per condition (default 100, N-grams 1000)")
+    p.add_argument("--threads", type=int, default=1)
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("viz", help="PNG of a shipped model on one example: input, target, output, weightings, memory")
+    p.add_argument("--task", required=True)
+    p.add_argument("--model", default="ntm", choices=["ntm", "lstm"])
+    p.add_argument("--length", type=int, help="sequence length (or number of items) of the example")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", help="PNG path (default <task>-<model>.png)")
+    p.add_argument("--threads", type=int, default=1)
+    p.set_defaults(func=cmd_viz)
 
     p = sub.add_parser("bench", help="throughput and time to converge on copy")
     p.add_argument("--seeds", type=int, default=5, help="seeds for the convergence benchmark (0 skips it)")
@@ -94,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_bench)
 
     args = parser.parse_args(argv)
+    args.argv = list(argv) if argv is not None else sys.argv[1:]
     torch.set_num_threads(args.threads)
     return args.func(args)
 

@@ -1,0 +1,118 @@
+r"""Generalisation tables: the shipped NTM and LSTM on the training condition and on longer or
+harder ones (``python -m ntm_lib eval --task T``).
+
+Each condition draws its own fixed test set from a seeded generator (the same for both models)
+and reports, averaged over sequences, bit errors and BCE bits per sequence plus the task's own
+extra scores (e.g. N-grams: the Bayes-optimal cost; Dyck and sort: sequence accuracy).
+Results go to ``data/eval/<task>.json`` and ``data/eval/<task>.md``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from .pretrained import MODEL_NAMES, load_pretrained, manifest
+from .recipes import recipe
+from .tasks import base
+from .tasks.base import Batch
+from .training import logits_of
+
+EVAL_DIR = Path(__file__).resolve().parent.parent / "data" / "eval"
+
+# task -> [(label, keyword arguments of the training task's ``sample``)], training condition first.
+CONDITIONS: dict[str, list[tuple[str, dict[str, int]]]] = {
+    "copy": [(f"length {n}", {"length": n}) for n in (10, 20, 30, 40, 60, 80, 100, 120)],
+    "repeat_copy": [
+        ("length 10 x 10 repeats", {"length": 10, "repeats": 10}),
+        ("length 20 x 10 repeats", {"length": 20, "repeats": 10}),
+        *[(f"length 10 x {r} repeats", {"length": 10, "repeats": r}) for r in (11, 12, 15, 20)],
+    ],
+    "associative_recall": [(f"{n} items", {"num_items": n}) for n in (6, 12, 15, 20)],
+    "ngrams": [("200 bits", {})],
+    "priority_sort": [("20 inputs, 16 outputs", {})],
+    "sort": [(f"length {n}", {"length": n}) for n in (10, 20)],
+    "dyck": [(f"length {n}", {"length": n}) for n in (20, 40)],
+}
+SEQUENCES = {"ngrams": 1000}  # every other task: 100 sequences per condition
+DEFAULT_SEQUENCES = 100
+
+
+def task_score(task_name: str):
+    """The task's own ``score`` (base metrics plus extras) if its module has one."""
+    module = importlib.import_module(f"ntm_lib.tasks.{task_name}")
+    return getattr(module, "score", base.score)
+
+
+def make_test_set(task: Any, kwargs: dict[str, int], sequences: int, seed: int, chunk: int = 50) -> list[Batch]:
+    generator = torch.Generator().manual_seed(seed)
+    batches, left = [], sequences
+    while left > 0:
+        n = min(chunk, left)
+        batches.append(task.sample(n, generator, **kwargs))
+        left -= n
+    return batches
+
+
+@torch.no_grad()
+def evaluate_on(model: nn.Module, batches: list[Batch], scorer) -> dict[str, float]:
+    """Sequence-weighted means of the scorer's metrics over the batches."""
+    totals: dict[str, float] = {}
+    count = 0
+    for batch in batches:
+        n = batch.inputs.shape[0]
+        for key, value in scorer(logits_of(model(batch.inputs)), batch).items():
+            totals[key] = totals.get(key, 0.0) + value * n
+        count += n
+    return {key: value / count for key, value in totals.items()}
+
+
+def evaluate_task(task_name: str, seed: int = 1234, sequences: int | None = None) -> dict[str, Any]:
+    """Evaluate every shipped model of ``task_name`` on every condition."""
+    if task_name not in CONDITIONS:
+        raise ValueError(f"unknown task {task_name!r}; expected one of {sorted(CONDITIONS)}")
+    task = recipe(task_name, "ntm")[0]
+    sequences = sequences or SEQUENCES.get(task_name, DEFAULT_SEQUENCES)
+    scorer = task_score(task_name)
+    shipped = manifest()
+    models = {m: load_pretrained(task_name, m) for m in MODEL_NAMES if f"{task_name}-{m}" in shipped}
+    if not models:
+        raise FileNotFoundError(f"no shipped checkpoint for {task_name}; train one with --ship first")
+    rows = []
+    for i, (label, kwargs) in enumerate(CONDITIONS[task_name]):
+        batches = make_test_set(task, kwargs, sequences, seed + i)
+        row = {"condition": label, "sample": kwargs, "sequences": sequences}
+        for name, model in models.items():
+            row[name] = evaluate_on(model, batches, scorer)
+        rows.append(row)
+    return {"task": task_name, "seed": seed, "models": sorted(models), "rows": rows}
+
+
+def markdown_table(result: dict[str, Any]) -> str:
+    models = result["models"]
+    metrics = ["bit_errors", "bce_bits"]
+    extras = sorted({k for row in result["rows"] for m in models for k in row[m]} - set(metrics))
+    header = ["condition", "sequences"] + [f"{m.upper()} {k}" for m in models for k in metrics + extras]
+    lines = [f"# Generalisation: {result['task']}", "",
+             "Per sequence, averaged over the test set. Bit errors: outputs thresholded at 0.5.",
+             "BCE bits: binary cross-entropy in bits. First row: the training condition.", "",
+             "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in result["rows"]:
+        cells = [row["condition"], str(row["sequences"])]
+        cells += [f"{row[m].get(k, float('nan')):.3f}" for m in models for k in metrics + extras]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_tables(result: dict[str, Any], directory: Path = EVAL_DIR) -> tuple[Path, Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    json_path = directory / f"{result['task']}.json"
+    md_path = directory / f"{result['task']}.md"
+    json_path.write_text(json.dumps(result, indent=1) + "\n")
+    md_path.write_text(markdown_table(result))
+    return json_path, md_path

@@ -1,0 +1,109 @@
+r"""Pretrained checkpoints shipped with the package, verified by SHA-256 on every load.
+
+Files live in ``data/pretrained/`` of the repository, which is also installed as the package
+``ntm_lib.pretrained`` (see ``pyproject.toml``), so the same call works in a checkout and after
+``pip install`` of the repository (the Colab setup cell), with no download:
+
+    model = ntm_lib.load_pretrained("copy")              # the NTM
+    lstm = ntm_lib.load_pretrained("copy", model="lstm")  # the LSTM baseline
+
+``manifest.json`` maps ``<task>-<model>`` to the file, its SHA-256, the command that trained it
+and a summary of the run; ``<task>-<model>.history.json`` holds the validation history.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from .checkpoints import CheckpointError, load_checkpoint, read_checkpoint, sha256
+
+TASK_NAMES = ("copy", "repeat_copy", "associative_recall", "ngrams", "priority_sort", "sort", "dyck")
+MODEL_NAMES = ("ntm", "lstm")
+_REPO_DATA = Path(__file__).resolve().parent.parent / "data" / "pretrained"
+
+
+def pretrained_dir() -> Path:
+    """Where the shipped checkpoints are: the installed package data, else the checkout's data/."""
+    try:
+        installed = Path(str(resources.files("ntm_lib.pretrained")))
+        if (installed / "manifest.json").is_file():
+            return installed
+    except (ModuleNotFoundError, TypeError):
+        pass
+    return _REPO_DATA
+
+
+def manifest(directory: Path | None = None) -> dict[str, Any]:
+    path = (directory or pretrained_dir()) / "manifest.json"
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text())
+
+
+def _key(task: str, model: str) -> str:
+    if task not in TASK_NAMES:
+        raise ValueError(f"unknown task {task!r}; expected one of {TASK_NAMES}")
+    if model not in MODEL_NAMES:
+        raise ValueError(f"unknown model {model!r}; expected one of {MODEL_NAMES}")
+    return f"{task}-{model}"
+
+
+def load_pretrained(task: str, model: str = "ntm", device: str | torch.device = "cpu") -> nn.Module:
+    """The shipped model for ``task`` (one of TASK_NAMES), ``model`` "ntm" or "lstm", in eval mode.
+
+    Its call on inputs (B, T, input_size) returns (logits, state).
+    """
+    key = _key(task, model)
+    directory = pretrained_dir()
+    entry = manifest(directory).get(key)
+    if entry is None:
+        shipped = sorted(manifest(directory))
+        raise CheckpointError(f"no pretrained {key} checkpoint is shipped (shipped: {shipped or 'none'})")
+    return load_checkpoint(directory / entry["file"], device=device, expected_sha256=entry["sha256"])
+
+
+def pretrained_history(task: str, model: str = "ntm") -> dict[str, Any]:
+    """The training history of a shipped model: {"summary", "train_config", "history": [...]}."""
+    key = _key(task, model)
+    path = pretrained_dir() / f"{key}.history.json"
+    if not path.is_file():
+        raise CheckpointError(f"no training history shipped for {key}")
+    return json.loads(path.read_text())
+
+
+def ship(run_dir: str | Path, task: str, model: str, command: list[str], directory: Path = _REPO_DATA) -> Path:
+    """Copy a finished run's final checkpoint into ``directory`` (weights, configs and history
+    only: no optimiser state), and record it in the manifest with its hash and command."""
+    key = _key(task, model)
+    run_dir = Path(run_dir)
+    payload = read_checkpoint(run_dir / "final.pt")
+    slim = {k: payload[k] for k in ("format", "model", "state_dict", "task", "train_config", "progress", "history")}
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / f"{key}.pt"
+    torch.save(slim, target)
+    load_checkpoint(target)  # refuse to ship something that does not load
+    history_file = run_dir / "history.json"
+    if history_file.is_file():
+        (directory / f"{key}.history.json").write_text(history_file.read_text())
+    entries = manifest(directory)
+    history = payload["history"]
+    entries[key] = {
+        "file": target.name,
+        "sha256": sha256(target),
+        "command": shlex.join(command),
+        "sequences": payload["progress"]["sequences"],
+        "seconds": round(payload["progress"]["seconds"], 1),
+        "val_bit_errors": history[-1]["val_bit_errors"],
+        "val_bce_bits": history[-1]["val_bce_bits"],
+        "shipped": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+    }
+    (directory / "manifest.json").write_text(json.dumps(dict(sorted(entries.items())), indent=1) + "\n")
+    return target
