@@ -9,9 +9,16 @@ Notation used in every docstring and shape comment:
 """
 
 from .baselines import LSTMBaseline, LSTMConfig
+from .checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from .ntm import NTM, NTMConfig, NTMState, NTMTrace
-from .tasks import Batch, CopyTask
+from .pretrained import load_pretrained, pretrained_history
+from .tasks import TASKS, Batch, CopyTask
+from .training import TrainConfig, train
 
 __version__ = "0.1.0"
 
-__all__ = ["NTM", "NTMConfig", "NTMState", "NTMTrace", "LSTMBaseline", "LSTMConfig", "Batch", "CopyTask"]
+__all__ = [
+    "NTM", "NTMConfig", "NTMState", "NTMTrace", "LSTMBaseline", "LSTMConfig",
+    "Batch", "CopyTask", "TASKS", "TrainConfig", "train",
+    "CheckpointError", "load_checkpoint", "save_checkpoint", "load_pretrained", "pretrained_history",
+]
