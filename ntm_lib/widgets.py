@@ -178,7 +178,7 @@ _TEMPLATE = """
 #{uid} label span.ntm-x-name {{ min-width: 6.5em; }}
 #{uid} label output {{ min-width: 3.5em; font-family: monospace; }}
 #{uid} input[type=range] {{ flex: 1; }}
-#{uid} .ntm-x-panels {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(190px, 1fr));
+#{uid} .ntm-x-panels {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr));
   gap: 0.6em; }}
 #{uid} .ntm-x-panel {{ text-align: center; }}
 #{uid} svg {{ width: 100%; height: auto; }}

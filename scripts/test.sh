@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The project's one test command (README; .ci/run runs exactly this):
+#   1. set-up: .venv with torch==2.13.0 and `pip install -e ".[test,book]"`; Debian's chromium
+#   2. unit tests                     pytest tests (all but the browser test)
+#   3. every chapter executes         pytest --nbval chapters/ (outputs compared with the committed ones)
+#   4. the book builds                jupyter-book build . -W -n --keep-going (warnings are errors)
+#   5. the pages render in a browser  pytest tests/browser (headless Chromium on _build/html)
+# Prints the time each stage took. Runs as root on a fresh Debian machine (uses sudo otherwise).
+# Extra arguments are passed to the unit-test pytest run (e.g. -k addressing, -x).
+set -euo pipefail
+
+# Two cores: one BLAS/OpenMP thread per process. Measured on the 2-core CI machine: with 2 threads
+# the chapters and unit tests are no faster (their tensors are tiny), and nbval runs a kernel next
+# to pytest, so 2 threads each would oversubscribe the cores.
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+export MKL_NUM_THREADS=${MKL_NUM_THREADS:-1}
+export MPLBACKEND=${MPLBACKEND:-Agg}
+export PYTHONDONTWRITEBYTECODE=1
+
+# shellcheck source=scripts/setup_env.sh
+. "$(dirname "$0")/setup_env.sh"
+
+STAGES=()
+record() { STAGES+=("$(printf '%-34s %5d s' "$1" "$2")"); echo "===== $1: $2 s"; }
+stage() {  # stage NAME COMMAND...: run it, time it
+  local name=$1 start=$SECONDS
+  shift
+  echo
+  echo "===== $name"
+  "$@"
+  record "$name" $((SECONDS - start))
+}
+
+echo "===== set-up (venv, pip, chromium)"
+start=$SECONDS
+setup_venv
+ensure_chromium
+record "set-up (venv, pip, chromium)" $((SECONDS - start))
+
+stage "unit tests" python -m pytest tests --ignore=tests/browser -q -p no:cacheprovider "$@"
+
+stage "chapters (pytest --nbval)" python -m pytest --nbval chapters/ \
+  --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env \
+  --nbval-cell-timeout=300 -q -p no:cacheprovider
+
+rm -rf _build/html _build/jupyter_execute _build/.doctrees _build/screenshots
+stage "book build (-W -n --keep-going)" jupyter-book build . -W -n --keep-going --all -q
+
+stage "browser test (chromium)" env NTM_REQUIRE_BROWSER=1 python -m pytest tests/browser -q -p no:cacheprovider
+
+echo
+echo "===== time per stage"
+printf '%s\n' "${STAGES[@]}"
+echo "screenshots of every page: _build/screenshots/"
