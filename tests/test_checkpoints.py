@@ -87,11 +87,11 @@ def test_load_into_copies_weights_into_a_model_of_the_same_config(tmp_path):
     assert torch.equal(target(inputs())[0], source(inputs())[0])
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: ntm_lib/__init__.py does not export load_checkpoint, "
-                   "although issue 2 names `ntm_lib.load_checkpoint(path)` as the public way to load")
 def test_load_checkpoint_is_exported_at_the_top_level(saved):
+    """Issue 2 names ``ntm_lib.load_checkpoint(path)`` as the way to turn a checkpoint into a model."""
     path, _ = saved
     assert isinstance(ntm_lib.load_checkpoint(path), NTM)
+    assert ntm_lib.CheckpointError is CheckpointError
 
 
 # --- clear errors --------------------------------------------------------------------------------

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from ntm_lib import NTM, NTMConfig
+from ntm_lib import NTM
 from ntm_lib.__main__ import main
 from ntm_lib.checkpoints import load_checkpoint
+from ntm_lib.recipes import recipe
 
 REPO = Path(__file__).resolve().parents[1]
 SUMMARY_KEYS = {"task", "model", "seed", "converged", "sequences", "seconds", "val_bit_errors", "checkpoint"}
@@ -66,7 +67,8 @@ def test_the_checkpoint_it_names_loads_back(first_run):
     _, proc = first_run
     model = load_checkpoint(last_json_line(proc.stdout)["checkpoint"])
     assert isinstance(model, NTM)
-    assert model.config == NTMConfig()  # the copy recipe: the paper's sizes
+    _, expected_config, _ = recipe("copy", "ntm")
+    assert model.config == expected_config  # the copy recipe
 
 
 def test_rerunning_with_a_larger_budget_resumes(first_run, tmp_path):
