@@ -39,6 +39,16 @@ CONDITIONS: dict[str, list[tuple[str, dict[str, int]]]] = {
     "sort": [(f"length {n}", {"length": n}) for n in (10, 20)],
     "dyck": [(f"length {n}", {"length": n}) for n in (20, 40)],
 }
+# The ``sample`` keyword that sets a task's size, for ``viz --length``.
+SIZE_KEYWORDS = {"associative_recall": "num_items"}
+
+
+def length_keyword(task_name: str) -> str:
+    if task_name in ("ngrams", "priority_sort"):
+        raise ValueError(f"{task_name} has a fixed size; --length does not apply")
+    return SIZE_KEYWORDS.get(task_name, "length")
+
+
 SEQUENCES = {"ngrams": 1000}  # every other task: 100 sequences per condition
 DEFAULT_SEQUENCES = 100
 

@@ -209,3 +209,92 @@ def show_source(*objects):
 
     blocks = "\n\n".join(inspect.getsource(obj).rstrip() for obj in objects)
     return Markdown(f"```python\n{blocks}\n```")
+
+
+def plot_run(inputs, targets, logits, mask=None, trace=None, num_read: int = 1, title: str | None = None,
+             max_slots: int | None = None):
+    """One sequence through a model: input, target, output and, for an NTM (``trace`` given),
+    the read and write weightings over time and the memory after the last step.
+
+    inputs (T, I), targets (T, O), logits (T, O), mask (T,); trace: an ``NTMTrace`` of one
+    sequence (batch of 1). Time runs left to right. Only the slots a head visited are drawn
+    (or the first ``max_slots``), so a 128-slot memory stays readable.
+    """
+    import torch
+
+    plt = _plt()
+    x = as_numpy(inputs, 2)
+    y = as_numpy(targets, 2)
+    out = as_numpy(torch.sigmoid(torch.as_tensor(as_numpy(logits, 2))), 2)
+    if mask is not None:
+        m = as_numpy(mask, 1)[:, None]
+        y, out = y * m, out * m
+    panels = [("input", x.T), ("target", y.T), ("output $\\sigma(y)$", out.T)]
+    if trace is not None:
+        weights = as_numpy(trace.weights, 3)  # (T, H, N)
+        used = np.nonzero(weights.max(axis=(0, 1)) > 0.05)[0]
+        top = int(used.max()) + 1 if used.size else weights.shape[-1]
+        top = min(max_slots or top, weights.shape[-1])
+        reads = weights[:, :num_read].sum(1)[:, :top]  # (T, n)
+        writes = weights[:, num_read:].sum(1)[:, :top]
+        memory = as_numpy(trace.memory, 3)[-1, :top]  # (n, M)
+        panels += [("read weighting", reads.T), ("write weighting", writes.T)]
+    rows = len(panels) + (1 if trace is not None else 0)
+    heights = [max(1.0, p[1].shape[0] / 8) for p in panels] + ([2.5] if trace is not None else [])
+    fig, axes = plt.subplots(rows, 1, figsize=(9, sum(heights) * 0.9 + 1),
+                             gridspec_kw={"height_ratios": heights}, squeeze=False)
+    for ax, (name, image) in zip(axes[:, 0], panels):
+        cmap = "Blues" if "weighting" in name else "Greys"
+        ax.imshow(image, aspect="auto", cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
+        ax.set_ylabel(name, rotation=0, ha="right", va="center")
+        ax.set_yticks([])
+        if "weighting" in name:
+            ax.set_yticks([0, image.shape[0] - 1])
+            ax.set_ylabel(f"{name}\n(slot)", rotation=0, ha="right", va="center")
+    for ax in axes[:len(panels) - 1, 0]:
+        ax.set_xticks([])
+    axes[len(panels) - 1, 0].set_xlabel("time step")
+    if trace is not None:
+        ax = axes[-1, 0]
+        limit = float(np.abs(memory).max()) or 1.0
+        ax.imshow(memory.T, aspect="auto", cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
+        ax.set_ylabel("memory at the end\n(word x slot)", rotation=0, ha="right", va="center")
+        ax.set_xlabel("slot")
+        ax.set_yticks([])
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def save_run_figure(task: str, model: str = "ntm", length: int | None = None, seed: int = 0,
+                    out: str | None = None) -> str:
+    """Draw the shipped ``model`` for ``task`` on one example and save it as a PNG (the CLI's ``viz``)."""
+    import torch
+
+    from .evaluation import length_keyword
+    from .pretrained import load_pretrained
+    from .recipes import recipe
+
+    task_obj = recipe(task, model)[0]
+    net = load_pretrained(task, model)
+    kwargs = {length_keyword(task): length} if length is not None else {}
+    batch = task_obj.sample(1, torch.Generator().manual_seed(seed), **kwargs)
+    with torch.no_grad():
+        if model == "ntm":
+            logits, _, trace = net(batch.inputs, trace=True)
+        else:
+            logits, trace = net(batch.inputs)[0], None
+    num_read = net.config.num_read_heads if model == "ntm" else 1
+    label = f" ({length_keyword(task)} {length})" if length is not None else ""
+    fig = plot_run(batch.inputs[0], batch.targets[0], logits[0], batch.mask[0],
+                   None if trace is None else _first(trace), num_read, title=f"{model.upper()} on {task}{label}")
+    path = out or f"{task}-{model}.png"
+    fig.savefig(path, dpi=110)
+    _plt().close(fig)
+    return path
+
+
+def _first(trace):
+    """The first sequence of a traced batch, keeping a batch dimension of 1 out of the way."""
+    return type(trace)(*(x[0] for x in trace))
