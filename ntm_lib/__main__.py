@@ -20,6 +20,9 @@ from pathlib import Path
 
 import torch
 
+# The task names, without importing the package (and torch's threads) before --threads is set.
+TASK_NAMES = ("copy", "repeat_copy", "associative_recall", "ngrams", "priority_sort", "sort", "dyck")
+
 
 def _add_budget_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-sequences", type=int, help="stop after this many training sequences")
@@ -96,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("train", help="train a model on a task until converged or out of budget")
-    p.add_argument("--task", default="copy")
+    p.add_argument("--task", default="copy", choices=TASK_NAMES)
     p.add_argument("--model", default="ntm", choices=["ntm", "lstm"])
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, help="output folder: checkpoints last.pt, final.pt and history.json")
@@ -120,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("viz", help="PNG of a shipped model on one example: input, target, output, weightings, memory")
-    p.add_argument("--task", required=True)
+    p.add_argument("--task", required=True, choices=TASK_NAMES)
     p.add_argument("--model", default="ntm", choices=["ntm", "lstm"])
     p.add_argument("--length", type=int, help="sequence length (or number of items) of the example")
     p.add_argument("--seed", type=int, default=0)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import zipfile
+import re
 from pathlib import Path
 from typing import Any
 
@@ -72,8 +72,20 @@ def read_checkpoint(path: str | os.PathLike, expected_sha256: str | None = None)
             )
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, zipfile.BadZipFile, RuntimeError, EOFError, ValueError) as exc:
-        raise CheckpointError(f"{path} is not a readable ntm_lib checkpoint (corrupt or truncated?): {exc}") from exc
+    except pickle.UnpicklingError as exc:
+        unsupported = re.search(r"GLOBAL (\S+)", str(exc))
+        if unsupported is None:
+            raise CheckpointError(
+                f"{path} is not a readable ntm_lib checkpoint (corrupt or truncated, or refused by the safe loader)"
+            ) from exc
+        # weights_only refused a class or function reference: never load such a file.
+        raise CheckpointError(
+            f"{path} is not a readable ntm_lib checkpoint: it refers to {unsupported.group(1)}, and "
+            f"loading Python objects could run arbitrary code, so it was refused (ntm_lib "
+            f"checkpoints hold only tensors and plain values)"
+        ) from exc
+    except Exception as exc:  # torch raises many types on damaged files (OSError, struct.error, ...)
+        raise CheckpointError(f"{path} is not a readable ntm_lib checkpoint (corrupt or truncated): {exc}") from exc
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         found = payload.get("format") if isinstance(payload, dict) else type(payload).__name__
         raise CheckpointError(f"{path} is not an ntm_lib checkpoint: format {found!r}, expected {FORMAT!r}")

@@ -59,7 +59,7 @@ class MemoryInit(nn.Module):
         if self.scheme == "random":
             noise = torch.randn(
                 batch_size, self.num_slots, self.word_size,
-                generator=generator, device=self.initial.device,
+                generator=generator, device=self.initial.device, dtype=self.initial.dtype,
             )
             return noise * 0.5
         return self.initial.expand(batch_size, -1, -1)  # (B, N, M)

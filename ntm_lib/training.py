@@ -99,16 +99,21 @@ def make_optimizer(config: TrainConfig, parameters) -> torch.optim.Optimizer:
 
 @torch.no_grad()
 def evaluate(model: nn.Module, batches: list[Batch], device: torch.device | str = "cpu") -> dict[str, float]:
-    """Mean bit errors and BCE bits per sequence over a list of batches."""
+    """Mean bit errors and BCE bits per sequence over a list of batches.
+
+    Runs under a forked RNG: a model that draws random numbers (``memory_init="random"``) leaves
+    the training stream untouched, so a resumed run matches an uninterrupted one.
+    """
     was_training = model.training
     model.eval()
     errors, bce, count = 0.0, 0.0, 0
-    for batch in batches:
-        batch = batch.to(device)
-        logits = logits_of(model(batch.inputs))
-        errors += bit_errors_per_sequence(logits, batch).sum().item()
-        bce += bce_bits_per_sequence(logits, batch).sum().item()
-        count += batch.inputs.shape[0]
+    with torch.random.fork_rng(devices=[]):
+        for batch in batches:
+            batch = batch.to(device)
+            logits = logits_of(model(batch.inputs))
+            errors += bit_errors_per_sequence(logits, batch).sum().item()
+            bce += bce_bits_per_sequence(logits, batch).sum().item()
+            count += batch.inputs.shape[0]
     model.train(was_training)
     return {"bit_errors": errors / count, "bce_bits": bce / count}
 
@@ -148,7 +153,8 @@ def train(
     torch.manual_seed(config.seed)
     valid = validation_set(task, config.validation_size, config.seed)
     history: list[dict[str, float]] = []
-    sequences = batches_done = nonfinite_total = 0
+    sequences = batches_done = nonfinite_total = running_count = 0
+    running_loss = 0.0  # sum of batch losses since the last validation
     seconds_before = 0.0
     last_path = Path(out_dir) / "last.pt" if out_dir is not None else None
     task_description = task_description or {"name": getattr(task, "name", type(task).__name__), "config": asdict(task)}
@@ -168,6 +174,7 @@ def train(
         progress_state = payload["progress"]
         sequences, batches_done = progress_state["sequences"], progress_state["batches"]
         seconds_before, nonfinite_total = progress_state["seconds"], progress_state["nonfinite_batches"]
+        running_loss, running_count = progress_state["running_loss"], progress_state["running_count"]
         history = list(payload["history"])
 
     def save(path: Path) -> None:
@@ -177,14 +184,14 @@ def train(
             rng={"train": generator.get_state(), "torch": torch.get_rng_state()},
             progress={"sequences": sequences, "batches": batches_done,
                       "seconds": seconds_before + (time.perf_counter() - start),
-                      "nonfinite_batches": nonfinite_total},
+                      "nonfinite_batches": nonfinite_total,
+                      "running_loss": running_loss, "running_count": running_count},
             history=history,
         )
 
     start = time.perf_counter()
     bar = _progress_bar(config.max_sequences, sequences, progress)
     nonfinite_in_row = 0
-    running_loss, running_count = 0.0, 0
     converged = bool(history) and history[-1]["val_bit_errors"] < config.converged_bit_errors
     while not (converged and config.stop_when_converged) and sequences < config.max_sequences:
         elapsed = seconds_before + time.perf_counter() - start
@@ -206,7 +213,8 @@ def train(
             if nonfinite_in_row >= config.max_nonfinite:
                 raise NonFiniteError(
                     f"loss or gradients non-finite for {nonfinite_in_row} batches in a row at "
-                    f"{sequences} sequences (loss {loss.item()}); the last good state is in {last_path}"
+                    f"{sequences} sequences (loss {loss.item()}); no update was made with them"
+                    + (f"; the last good state is in {last_path}" if last_path and last_path.exists() else "")
                 )
             continue
         nonfinite_in_row = 0

@@ -97,14 +97,10 @@ def unknown_task_run(tmp_path_factory):
 def test_an_unknown_task_fails_clearly(unknown_task_run):
     out, proc = unknown_task_run
     assert proc.returncode != 0
-    assert "unknown task 'nope'" in proc.stderr and "copy" in proc.stderr
+    assert "invalid choice: 'nope'" in proc.stderr and "copy" in proc.stderr
     assert not out.exists(), "nothing written for a failed start"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (usability): ntm_lib/__main__.py lets recipe()'s ValueError for an unknown --task escape as a "
-    "Python traceback (exit 1); a command line should print one 'error: ...' line (e.g. parser.error() "
-    "or argparse choices=sorted(RECIPES)) and exit with status 2 like the other argument errors"))
 def test_an_unknown_task_gives_a_usage_error_not_a_traceback(unknown_task_run):
     _, proc = unknown_task_run
     assert proc.returncode == 2

@@ -179,14 +179,7 @@ def test_unknown_memory_init_is_rejected():
         MemoryInit("zeros", N, M)
 
 
-RANDOM_INIT_DTYPE_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: MemoryInit.forward (ntm_lib/memory.py) draws the 'random' memory with torch.randn in "
-    "the default dtype (no dtype=self.initial.dtype), so a float64 model gets a float32 memory",
-)
-
-
-@pytest.mark.parametrize("scheme", ["constant", "learned", pytest.param("random", marks=RANDOM_INIT_DTYPE_BUG)])
+@pytest.mark.parametrize("scheme", ["constant", "learned", "random"])
 def test_memory_init_follows_the_module_dtype(scheme):
     init = MemoryInit(scheme, N, M).double()
     assert init(B, generator(0)).dtype == torch.float64

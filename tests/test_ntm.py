@@ -271,14 +271,7 @@ def test_gradcheck_whole_ntm_in_float64():
     assert torch.autograd.gradcheck(lambda x: model(x)[0], (x,))
 
 
-RANDOM_INIT_DTYPE_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: MemoryInit.forward (ntm_lib/memory.py) draws the 'random' memory with torch.randn in "
-    "the default dtype, so NTM(memory_init='random').double() fails with a dtype mismatch",
-)
-
-
-@pytest.mark.parametrize("init", ["constant", "learned", pytest.param("random", marks=RANDOM_INIT_DTYPE_BUG)])
+@pytest.mark.parametrize("init", ["constant", "learned", "random"])
 def test_ntm_runs_in_float64(init):
     model = make_ntm(memory_init=init).double()
     logits, state = model(inputs(dtype=torch.float64))

@@ -143,20 +143,9 @@ def test_resume_reproduces_an_uninterrupted_run(tmp_path, init, controller):
     assert resumed.seconds >= half.seconds, "time spent before the stop is counted"
 
 
-UNALIGNED_RUNNING_LOSS_BUG = pytest.mark.xfail(strict=True, reason=(
-    "BUG: ntm_lib/training.py does not checkpoint running_loss/running_count, so after a stop "
-    "between two validations the next record's train_bce_bits averages only the batches after the "
-    "resume, unlike the uninterrupted run (fix: store them in the 'progress' dict and restore them)"))
-UNALIGNED_RANDOM_INIT_BUG = pytest.mark.xfail(strict=True, reason=(
-    "BUG: ntm_lib/training.py runs the final validation of a stopped run (the 'loop ended between "
-    "two' branch) on the global torch generator, which memory_init='random' draws from; that extra "
-    "draw is saved as the RNG state, so the resumed run trains on different memories than an "
-    "uninterrupted one (fix: evaluate inside torch.random.fork_rng(), or save the RNG state before "
-    "the final validation)"))
 
 
-@pytest.mark.parametrize("init", [pytest.param("constant", marks=UNALIGNED_RUNNING_LOSS_BUG),
-                                  pytest.param("random", marks=UNALIGNED_RANDOM_INIT_BUG)])
+@pytest.mark.parametrize("init", ["constant", "random"])
 def test_resume_after_a_stop_between_validations(tmp_path, init):
     """Stop after 7 batches (validations every 3): the resumed run still ends where the
     uninterrupted one does; its history may hold one extra record, for the stop itself."""
