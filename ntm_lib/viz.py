@@ -240,8 +240,8 @@ def plot_run(inputs, targets, logits, mask=None, trace=None, num_read: int = 1, 
         memory = as_numpy(trace.memory, 3)[-1, :top]  # (n, M)
         panels += [("read weighting", reads.T), ("write weighting", writes.T)]
     rows = len(panels) + (1 if trace is not None else 0)
-    heights = [max(1.0, p[1].shape[0] / 8) for p in panels] + ([2.5] if trace is not None else [])
-    fig, axes = plt.subplots(rows, 1, figsize=(9, sum(heights) * 0.9 + 1),
+    heights = [2.5 if "weighting" in name else 1.0 for name, _ in panels] + ([2.0] if trace is not None else [])
+    fig, axes = plt.subplots(rows, 1, figsize=(9, sum(heights) * 0.9 + 1.2),
                              gridspec_kw={"height_ratios": heights}, squeeze=False)
     for ax, (name, image) in zip(axes[:, 0], panels):
         cmap = "Blues" if "weighting" in name else "Greys"
@@ -263,7 +263,7 @@ def plot_run(inputs, targets, logits, mask=None, trace=None, num_read: int = 1, 
         ax.set_yticks([])
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.97) if title else None)
     return fig
 
 
