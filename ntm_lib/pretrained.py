@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import shlex
 from datetime import datetime, timezone
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -30,14 +29,13 @@ MODEL_NAMES = ("ntm", "lstm")
 _REPO_DATA = Path(__file__).resolve().parent.parent / "data" / "pretrained"
 
 
+_INSTALLED_DATA = Path(__file__).resolve().parent / "pretrained"
+
+
 def pretrained_dir() -> Path:
     """Where the shipped checkpoints are: the installed package data, else the checkout's data/."""
-    try:
-        installed = Path(str(resources.files("ntm_lib.pretrained")))
-        if (installed / "manifest.json").is_file():
-            return installed
-    except (ModuleNotFoundError, TypeError):
-        pass
+    if (_INSTALLED_DATA / "manifest.json").is_file():
+        return _INSTALLED_DATA
     return _REPO_DATA
 
 

@@ -1,0 +1,73 @@
+"""The shipped checkpoints: listed, hashed, loadable, and installed with the package."""
+
+import importlib.util
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import pytest
+import torch
+
+import ntm_lib
+from ntm_lib import pretrained
+from ntm_lib.checkpoints import CheckpointError
+from ntm_lib.recipes import recipe
+
+SHIPPED = sorted(pretrained.manifest())
+
+
+def test_copy_is_shipped_for_both_models():
+    assert {"copy-ntm", "copy-lstm"} <= set(SHIPPED)
+
+
+@pytest.mark.parametrize("key", SHIPPED)
+def test_every_shipped_model_loads_and_runs_on_its_task(key):
+    task_name, model_name = key.rsplit("-", 1)
+    model = ntm_lib.load_pretrained(task_name, model=model_name)
+    task = recipe(task_name, model_name)[0]
+    batch = task.sample(2, torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        logits = model(batch.inputs)[0]
+    assert logits.shape == batch.targets.shape
+    assert torch.isfinite(logits).all()
+    history = ntm_lib.pretrained_history(task_name, model_name)
+    assert history["history"], "a shipped model comes with its training history"
+    assert pretrained.manifest()[key]["command"].startswith("python -m ntm_lib train")
+
+
+def test_shipped_checkpoints_stay_small():
+    total = sum(p.stat().st_size for p in pretrained.pretrained_dir().glob("*.pt"))
+    assert total < 30 * 2**20
+
+
+def test_a_corrupted_checkpoint_is_refused(tmp_path, monkeypatch):
+    copy = tmp_path / "pretrained"
+    shutil.copytree(pretrained.pretrained_dir(), copy)
+    path = copy / "copy-ntm.pt"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    monkeypatch.setattr(pretrained, "pretrained_dir", lambda: copy)
+    with pytest.raises(CheckpointError, match="corrupt or was replaced"):
+        ntm_lib.load_pretrained("copy")
+
+
+def test_unknown_names_are_clear_errors():
+    with pytest.raises(ValueError, match="unknown task 'kopy'"):
+        ntm_lib.load_pretrained("kopy")
+    with pytest.raises(ValueError, match="unknown model 'gru'"):
+        ntm_lib.load_pretrained("copy", model="gru")
+
+
+def test_the_wheel_carries_the_checkpoints(tmp_path):
+    """What `pip install git+...` (the Colab setup cell) installs includes data/pretrained."""
+    root = pretrained._REPO_DATA.parent.parent
+    isolation = [] if importlib.util.find_spec("setuptools") is None else ["--no-build-isolation"]
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(root), "--no-deps", "-q", "-w", str(tmp_path),
+                    *isolation], check=True, capture_output=True)
+    (wheel,) = tmp_path.glob("ntm_lib-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for key in SHIPPED:
+        assert f"ntm_lib/pretrained/{key}.pt" in names
+    assert "ntm_lib/pretrained/manifest.json" in names
