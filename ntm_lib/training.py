@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -44,6 +44,12 @@ class TrainConfig:
     stop_when_converged: bool = True
     max_nonfinite: int = 10  # non-finite batches in a row before training is stopped
     seed: int = 0
+    # Curriculum: easier settings of the task (keyword overrides of its dataclass, e.g.
+    # {"max_length": 5}) to train on first, in order; the task itself is the last stage. A stage
+    # ends at a validation when the training batches since the last one averaged fewer than
+    # ``curriculum_bit_errors`` bit errors per sequence. Validation always uses the full task.
+    curriculum: tuple = ()
+    curriculum_bit_errors: float = 1.0
 
     def __post_init__(self):
         if self.optimizer not in OPTIMIZERS:
@@ -54,6 +60,8 @@ class TrainConfig:
                 raise ValueError(f"TrainConfig.{name} must be a positive integer, got {value!r}")
         if not self.learning_rate > 0 or not self.clip_norm > 0:
             raise ValueError("TrainConfig.learning_rate and clip_norm must be positive")
+        if not all(isinstance(stage, dict) for stage in self.curriculum):
+            raise ValueError(f"TrainConfig.curriculum must be a tuple of dicts of task settings, got {self.curriculum!r}")
 
 
 # Fields that only set how long to train or how often to look: a run may resume with new values.
@@ -154,7 +162,8 @@ def train(
     valid = validation_set(task, config.validation_size, config.seed)
     history: list[dict[str, float]] = []
     sequences = batches_done = nonfinite_total = running_count = 0
-    running_loss = 0.0  # sum of batch losses since the last validation
+    running_loss = running_bit_errors = 0.0  # sums over the batches since the last validation
+    stage = 0  # curriculum stage; len(config.curriculum) is the task itself
     seconds_before = 0.0
     last_path = Path(out_dir) / "last.pt" if out_dir is not None else None
     task_description = task_description or {"name": getattr(task, "name", type(task).__name__), "config": asdict(task)}
@@ -175,6 +184,7 @@ def train(
         sequences, batches_done = progress_state["sequences"], progress_state["batches"]
         seconds_before, nonfinite_total = progress_state["seconds"], progress_state["nonfinite_batches"]
         running_loss, running_count = progress_state["running_loss"], progress_state["running_count"]
+        running_bit_errors, stage = progress_state["running_bit_errors"], progress_state["stage"]
         history = list(payload["history"])
 
     def save(path: Path) -> None:
@@ -185,19 +195,24 @@ def train(
             progress={"sequences": sequences, "batches": batches_done,
                       "seconds": seconds_before + (time.perf_counter() - start),
                       "nonfinite_batches": nonfinite_total,
-                      "running_loss": running_loss, "running_count": running_count},
+                      "running_loss": running_loss, "running_count": running_count,
+                      "running_bit_errors": running_bit_errors, "stage": stage},
             history=history,
         )
 
     start = time.perf_counter()
     bar = _progress_bar(config.max_sequences, sequences, progress)
     nonfinite_in_row = 0
+    try:
+        stages = [replace(task, **overrides) for overrides in config.curriculum] + [task]
+    except TypeError as exc:
+        raise ValueError(f"a curriculum stage does not fit the task {type(task).__name__}: {exc}") from exc
     converged = bool(history) and history[-1]["val_bit_errors"] < config.converged_bit_errors
     while not (converged and config.stop_when_converged) and sequences < config.max_sequences:
         elapsed = seconds_before + time.perf_counter() - start
         if config.max_seconds is not None and elapsed >= config.max_seconds:
             break
-        batch = task.sample(config.batch_size, generator).to(device)
+        batch = stages[stage].sample(config.batch_size, generator).to(device)
         logits = logits_of(model(batch.inputs))
         loss = masked_bce(logits, batch).mean()
         optimizer.zero_grad(set_to_none=True)
@@ -222,6 +237,7 @@ def train(
         sequences += config.batch_size
         batches_done += 1
         running_loss += loss.item()
+        running_bit_errors += bit_errors_per_sequence(logits.detach(), batch).mean().item()
         running_count += 1
         bar.update(config.batch_size)
         if batches_done % config.validate_every == 0:
@@ -232,8 +248,13 @@ def train(
                 "train_bce_bits": running_loss / max(running_count, 1) / math.log(2),
                 "val_bit_errors": metrics["bit_errors"], "val_bce_bits": metrics["bce_bits"],
             }
+            if config.curriculum:
+                record["stage"] = stage
+                if stage < len(config.curriculum) and running_bit_errors / running_count < config.curriculum_bit_errors:
+                    stage += 1
             history.append(record)
-            running_loss, running_count = 0.0, 0
+            running_loss = running_bit_errors = 0.0
+            running_count = 0
             converged = metrics["bit_errors"] < config.converged_bit_errors
             bar.set_postfix(bit_errors=f"{metrics['bit_errors']:.3f}", bce=f"{metrics['bce_bits']:.2f}")
             for callback in callbacks:

@@ -3,7 +3,7 @@ run, non-finite losses and gradients are never trained on, both optimisers work,
 checkpoints it writes load back. Everything is tiny: the whole file runs in a few seconds."""
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import pytest
 import torch
@@ -295,3 +295,40 @@ def test_optimizers(tmp_path, optimizer, state_keys):
 def test_invalid_train_configs(changes, message):
     with pytest.raises(ValueError, match=message):
         TrainConfig(**changes)
+
+
+SAMPLED_MAX_LENGTHS: list[int] = []
+
+
+@dataclass(frozen=True)
+class RecordingCopy(CopyTask):
+    """Copy that notes the max_length of every training batch it is asked for."""
+
+    def sample(self, batch_size, generator, length=None):
+        if batch_size == 4:  # training batches (validation uses chunks of other sizes)
+            SAMPLED_MAX_LENGTHS.append(self.max_length)
+        return super().sample(batch_size, generator, length)
+
+
+def test_curriculum_trains_on_easier_stages_first_and_advances(tmp_path):
+    SAMPLED_MAX_LENGTHS.clear()
+    task = RecordingCopy(max_length=5)
+    config = TrainConfig(batch_size=4, max_sequences=4 * 9, validate_every=3, validation_size=8,
+                         stop_when_converged=False, curriculum=({"max_length": 1}, {"max_length": 3}),
+                         curriculum_bit_errors=1e9)  # always good enough to advance
+    result = train(make_ntm(), task, config, tmp_path, progress=False)
+    assert SAMPLED_MAX_LENGTHS == [1] * 3 + [3] * 3 + [5] * 3
+    assert [r["stage"] for r in result.history] == [0, 1, 2]
+
+
+def test_curriculum_waits_while_the_stage_is_not_learned(tmp_path):
+    config = TrainConfig(batch_size=4, max_sequences=4 * 6, validate_every=3, validation_size=8,
+                         stop_when_converged=False, curriculum=({"max_length": 1},), curriculum_bit_errors=0.0)
+    result = train(make_ntm(), CopyTask(max_length=5), config, tmp_path, progress=False)
+    assert [r["stage"] for r in result.history] == [0, 0]
+
+
+def test_a_curriculum_stage_that_does_not_fit_the_task_is_a_clear_error():
+    config = TrainConfig(batch_size=4, max_sequences=4, curriculum=({"max_repeats": 2},))
+    with pytest.raises(ValueError, match="curriculum stage does not fit the task CopyTask"):
+        train(make_ntm(), CopyTask(), config, progress=False)
