@@ -14,7 +14,6 @@ set -euo pipefail
 # to pytest, so 2 threads each would oversubscribe the cores.
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 export MKL_NUM_THREADS=${MKL_NUM_THREADS:-1}
-export MPLBACKEND=${MPLBACKEND:-Agg}
 export PYTHONDONTWRITEBYTECODE=1
 
 # shellcheck source=scripts/setup_env.sh
