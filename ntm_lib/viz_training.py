@@ -107,12 +107,14 @@ def table_curves(table: Mapping[str, Any], metric: str = "bit_errors",
 
 def plot_errors_vs_length(curves: Mapping[str, tuple[Sequence[float], Sequence[float]]],
                           trained: tuple[int, int] | None = None, ylabel: str = "bit errors per sequence",
-                          title: str | None = None, reference: Mapping[str, Any] | None = None, ax=None):
+                          title: str | None = None, reference: Mapping[str, Any] | None = None,
+                          xlabel: str = "sequence length L", ax=None):
     """Errors against sequence length, one line per model.
 
     curves: {label: (lengths, values)}, e.g. from ``table_curves``. trained: the (shortest,
     longest) training length, shaded. reference: optionally {label: (lengths, values)} drawn as
-    thin dotted lines (e.g. "all bits wrong" or "chance" levels).
+    thin dotted lines (e.g. "all bits wrong" or "chance" levels). xlabel: for other x axes, e.g.
+    the position in the output.
     """
     plt = _plt()
     if ax is None:
@@ -128,12 +130,12 @@ def plot_errors_vs_length(curves: Mapping[str, tuple[Sequence[float], Sequence[f
         ax.plot(lengths, values, marker="o", markersize=4, label=label, color=color)
     for label, (lengths, values) in (reference or {}).items():
         ax.plot(lengths, values, linestyle=":", color="black", linewidth=0.8, label=label)
-    ax.set_xlabel("sequence length L")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0)
     ax.set_xlim(left=0)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(0.0 if trained is None else 0.2, 1.0))
+    ax.legend(fontsize=8, frameon=False, loc="best")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     if title:
