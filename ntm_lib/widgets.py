@@ -282,7 +282,7 @@ def static_addressing_explorer(ex: AddressingExample | None = None,
         f'<output data-for="{key}"></output></label>'
         for i, (key, label, values) in enumerate(names)
     )
-    panel_titles = ["content w<sup>c</sup> (β)", "gated w<sup>g</sup> (g; dashed: w<sub>t−1</sub>)",
+    panel_titles = ["content w<sup>c</sup> (β)", "gated w<sup>g</sup> (g)",
                     "shifted w̃ (s)", "sharpened w (γ)"]
     panels = "".join(
         f'<div class="ntm-x-panel"><div>{t}</div>'
@@ -292,7 +292,7 @@ def static_addressing_explorer(ex: AddressingExample | None = None,
     note = (f"Precomputed with <code>ntm_lib.addressing.address</code> for "
             f"{len(betas) * len(gates) * len(shifts) * len(gammas)} parameter settings; "
             f"the key is a noisy copy of slot {ex.target}, the previous focus is slot "
-            f"{ex.previous}. Hover over a bar for its value.")
+            f"{ex.previous} (dashed outline in the gated panel). Hover over a bar for its value.")
     page = _TEMPLATE.format(uid=uid, controls=controls, panels=panels, note=note,
                             data=payload.replace("</", "<\\/"),
                             colors=json.dumps(list(STAGE_COLORS)))
