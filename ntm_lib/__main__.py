@@ -138,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="after converging, train on this many more sequences and report the worst validation error")
     p.add_argument("--out", default="runs/bench", help="where the benchmark's runs are written")
     p.add_argument("--skip-throughput", action="store_true")
+    p.add_argument("--report", help="also write the results as Markdown to this file (e.g. data/bench.md)")
     _add_budget_arguments(p)
     p.set_defaults(func=cmd_bench)
 
