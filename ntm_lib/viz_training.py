@@ -80,8 +80,13 @@ def plot_history(history, title: str | None = None, converged: float | None = 0.
                            xytext=(8, 40), textcoords="offset points", fontsize=8,
                            arrowprops={"arrowstyle": "->", "linewidth": 0.6})
     right.legend(fontsize=8, frameon=False)
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
     for ax in (left, right):
         ax.set_xlabel("training sequences" if x == "sequences" else x)
+        ax.xaxis.set_major_locator(MaxNLocator(6))
+        if x == "sequences" and xs.max() >= 10_000:
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1000:g}k" if value else "0"))
         ax.grid(alpha=0.3)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
@@ -184,12 +189,13 @@ def head_positions(weights) -> np.ndarray:
 
 
 def plot_head_positions(weights, num_read: int = 1, delimiter: int | None = None,
-                        title: str | None = None, ax=None):
+                        title: str | None = None, focused: float = 0.3, ax=None):
     """Where each head points over time: the most-weighted slot per step, one line per head.
 
     weights: (T, H, N) of one sequence (``NTMTrace.weights``; read heads first). The marker's
-    opacity is that slot's weight, so a blurred head shows faint. delimiter: the step of the
-    delimiter, drawn as a vertical line.
+    opacity is that slot's weight, so a blurred head shows faint; the line joins only steps where
+    the head puts at least ``focused`` on one slot. delimiter: the step of the delimiter, drawn
+    as a vertical line.
     """
     plt = _plt()
     w = as_numpy(weights, 3)
@@ -205,7 +211,8 @@ def plot_head_positions(weights, num_read: int = 1, delimiter: int | None = None
         name = f"read head {h}" if is_read else f"write head {h - num_read}"
         if heads == 2:
             name = name.rsplit(" ", 1)[0]
-        ax.plot(t, position[:, h], color=color, linewidth=0.8, alpha=0.5)
+        joined = np.where(peak[:, h] >= focused, position[:, h], np.nan)
+        ax.plot(t, joined, color=color, linewidth=0.8, alpha=0.5)
         colors = np.zeros((steps, 4))
         colors[:, :3] = plt.matplotlib.colors.to_rgb(color)
         colors[:, 3] = np.clip(peak[:, h], 0.1, 1.0)

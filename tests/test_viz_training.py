@@ -101,3 +101,12 @@ def test_plot_head_positions_draws_the_argmax_slot_of_each_head():
     assert list(lines[2].get_ydata()) == [(2 * t) % N for t in range(T)]
     assert [text.get_text() for text in ax.get_legend().get_texts()] == [
         "read head 0", "read head 1", "write head 0"]
+
+
+def test_plot_head_positions_joins_only_focused_steps():
+    weights = torch.full((T, 1, N), 1.0 / N)  # blurred everywhere ...
+    weights[:3, 0] = torch.nn.functional.one_hot(torch.arange(3), N).float()  # ... but the first three steps
+    fig = vt.plot_head_positions(weights, num_read=1)
+    (line,) = [line for line in fig.axes[0].get_lines() if len(line.get_xdata()) == T]
+    y = line.get_ydata()
+    assert list(y[:3]) == [0, 1, 2] and all(v != v for v in y[3:])  # NaN: not joined
