@@ -215,7 +215,7 @@ def plot_head_positions(weights, num_read: int = 1, delimiter: int | None = None
         ax.plot(t, joined, color=color, linewidth=0.8, alpha=0.5)
         colors = np.zeros((steps, 4))
         colors[:, :3] = plt.matplotlib.colors.to_rgb(color)
-        colors[:, 3] = np.clip(peak[:, h], 0.1, 1.0)
+        colors[:, 3] = np.clip(peak[:, h], 0.2, 1.0)
         ax.scatter(t, position[:, h], c=colors, s=14, marker="o" if is_read else "s", label=name,
                    edgecolors="none")
     if delimiter is not None:
