@@ -9,6 +9,8 @@ matplotlib (imported on first use) and returns the figure; the measuring functio
   cut would miss slot N-1, and all N slots are unreadable);
 - ``plot_heads``: one heatmap per head (read heads first), the same slot window;
 - ``channel_error_rates``: how often each output channel is wrong on the scored steps;
+- ``rates_by_value``: how often something happens, grouped by an integer key (e.g. the error
+  rate of a Dyck model at each stack depth);
 - ``plot_scatter``: one variable against another, a point per item (e.g. priority against the
   slot a write head chose).
 
@@ -190,6 +192,23 @@ def channel_error_rates(logits: Tensor, batch: Batch) -> Tensor:
         wrong = ((logits > 0).to(batch.targets.dtype) != batch.targets).float()  # (B, T, O)
         scored = batch.mask.unsqueeze(-1)  # (B, T, 1)
         return (wrong * scored).sum((0, 1)) / scored.sum((0, 1)).clamp(min=1)
+
+
+def rates_by_value(keys: Tensor, events: Tensor, mask: Tensor | None = None
+                   ) -> tuple[list[int], list[float], list[int]]:
+    """The mean of ``events`` (e.g. "this step is wrong") over the entries with each value of
+    ``keys`` (e.g. the depth at that step), counting only entries where ``mask`` is nonzero.
+
+    keys: integer tensor; events: bool or 0/1 tensor of the same shape; mask: optional, same
+    shape. Returns (values, rates, counts), one entry per value that occurs, in increasing order.
+    """
+    if keys.shape != events.shape or (mask is not None and mask.shape != keys.shape):
+        raise ValueError(f"keys {tuple(keys.shape)}, events {tuple(events.shape)} and mask must have one shape")
+    keep = torch.ones_like(keys, dtype=torch.bool) if mask is None else mask != 0
+    keys, events = keys[keep].long(), events[keep].float()
+    values, index, counts = torch.unique(keys, return_inverse=True, return_counts=True)
+    sums = torch.zeros(len(values)).index_add_(0, index, events)
+    return values.tolist(), (sums / counts).tolist(), counts.tolist()
 
 
 def plot_scatter(points: Mapping[str, tuple[Sequence[float], Sequence[float]]], xlabel: str, ylabel: str,

@@ -74,6 +74,18 @@ def test_channel_error_rates_count_only_scored_steps():
     torch.testing.assert_close(rates, torch.tensor([1 / 3, 0.0, 1 / 3, 0.0]))
 
 
+def test_rates_by_value_groups_and_masks():
+    keys = torch.tensor([[0, 2, 2, 5], [2, 0, 5, 7]])
+    events = torch.tensor([[1, 0, 1, 1], [1, 0, 0, 1]], dtype=torch.bool)
+    mask = torch.tensor([[1, 1, 1, 1], [1, 1, 1, 0]])
+    values, rates, counts = vb.rates_by_value(keys, events, mask)
+    assert values == [0, 2, 5] and counts == [2, 3, 2]
+    assert rates == pytest.approx([0.5, 2 / 3, 0.5])
+    assert vb.rates_by_value(keys, events)[0] == [0, 2, 5, 7]
+    with pytest.raises(ValueError):
+        vb.rates_by_value(keys, events[:, :3])
+
+
 def test_plot_histories_draws_one_line_per_model_and_the_references():
     fig = vb.plot_histories({"NTM": history([5.0, 2.0]), "LSTM": {"history": history([6.0, 4.0, 3.0])}},
                             reference={"guessing": (20.0, 10.0)}, title="t")
