@@ -8,6 +8,7 @@ Notation used in every docstring and shape comment:
     C  controller units        S  shift vector length, 2 * shift_radius + 1
 """
 
+from . import recipes
 from .baselines import LSTMBaseline, LSTMConfig
 from .checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from .ntm import NTM, NTMConfig, NTMState, NTMTrace

@@ -86,7 +86,7 @@ def uniform_dyck_words(halves: Tensor, generator: torch.Generator) -> Tensor:
 @dataclass(frozen=True)
 class DyckTask:
     min_length: int = 1
-    max_length: int = 20  # grown by curriculum: train on small max_length first
+    max_length: int = 20  # a TrainConfig.curriculum can grow it from smaller values
     perturb_probability: float = 0.5  # the fraction of strings with one symbol flipped
 
     name = "dyck"
