@@ -56,21 +56,23 @@ def _color(label: str, others) -> str | None:
 
 
 def plot_histories(histories: Mapping[str, Any], title: str | None = None, x: str = "sequences",
-                   converged: float | None = 0.1, train: bool = True):
-    """Learning curves of several runs on shared axes: BCE bits per sequence (log scale) on the
-    left, validation bit errors per sequence on the right, against ``x`` ("sequences" or
-    "seconds").
+                   converged: float | None = 0.1, train: bool = True, log: bool | None = None):
+    """Learning curves of several runs on shared axes: BCE bits per sequence on the left,
+    validation bit errors per sequence on the right, against ``x`` ("sequences" or "seconds").
 
     histories: {label: history}, each a ``TrainResult.history`` or the dict returned by
     ``ntm_lib.pretrained_history``. Labels "NTM" and "LSTM" get the book's model colours.
     train: also draw the training-batch BCE (thin, faded) next to the validation BCE.
     converged: the bit-error threshold drawn as a dashed line (None: not drawn).
+    log: a log scale for the BCE (None: only if its values span more than a factor of 10).
     """
     plt = _plt()
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.4))
     others = iter(OTHER_COLORS)
+    bce_values = []
     for label, history in histories.items():
         records = _records(history)
+        bce_values += [r["val_bce_bits"] for r in records] + [r.get("train_bce_bits", np.nan) for r in records]
         color = _color(label, others)
         xs = np.array([r[x] for r in records], dtype=float)
         left.plot(xs, [r["val_bce_bits"] for r in records], color=color, marker=".", label=f"{label} (validation)")
@@ -78,7 +80,11 @@ def plot_histories(histories: Mapping[str, Any], title: str | None = None, x: st
             left.plot(xs, [r["train_bce_bits"] for r in records], color=color, alpha=TRAIN_ALPHA,
                       linewidth=0.8, label=f"{label} (training batches)")
         right.plot(xs, [r["val_bit_errors"] for r in records], color=color, marker=".", label=label)
-    left.set_yscale("log")
+    if log is None:
+        finite = np.array([v for v in bce_values if np.isfinite(v) and v > 0])
+        log = finite.size > 0 and finite.max() > 10 * finite.min()
+    if log:
+        left.set_yscale("log")
     left.set_ylabel("BCE, bits per sequence")
     right.set_ylabel("bit errors per sequence")
     right.set_ylim(bottom=0)

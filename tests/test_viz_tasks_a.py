@@ -43,7 +43,7 @@ def trace(batch=True):
 
 def test_plot_histories_draws_one_line_per_model_in_its_colour():
     fig = vta.plot_histories({"NTM": history((3.0, 0.0)), "LSTM": {"history": history((9.0, 5.0, 2.0))}},
-                             title="both")
+                             title="both", log=True)
     left, right = fig.axes
     assert left.get_yscale() == "log"
     lines = {line.get_label(): line for line in right.get_lines()}
@@ -54,6 +54,14 @@ def test_plot_histories_draws_one_line_per_model_in_its_colour():
     labels = [line.get_label() for line in left.get_lines()]
     assert labels == ["NTM (validation)", "NTM (training batches)", "LSTM (validation)", "LSTM (training batches)"]
     assert fig._suptitle.get_text() == "both"
+
+
+def test_plot_histories_uses_a_log_scale_only_for_a_wide_range():
+    narrow = [{"sequences": 100 * (i + 1), "val_bce_bits": 180.0 - i, "train_bce_bits": 181.0 - i,
+               "val_bit_errors": 70.0} for i in range(3)]
+    assert vta.plot_histories({"NTM": narrow}).axes[0].get_yscale() == "linear"
+    assert vta.plot_histories({"NTM": narrow}, log=True).axes[0].get_yscale() == "log"
+    assert vta.plot_histories({"NTM": history((3.0, 0.0))}, log=False).axes[0].get_yscale() == "linear"
 
 
 def test_plot_histories_by_seconds_without_training_curves():
