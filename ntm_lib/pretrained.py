@@ -8,7 +8,11 @@ Files live in ``data/pretrained/`` of the repository, which is also installed as
     lstm = ntm_lib.load_pretrained("copy", model="lstm")  # the LSTM baseline
 
 ``manifest.json`` maps ``<task>-<model>`` to the file, its SHA-256, the command that trained it
-and a summary of the run; ``<task>-<model>.history.json`` holds the validation history.
+(``command``: as it was typed, possibly with a wall-clock budget), the command that reproduces
+it (``reproduce``: the same run budgeted by sequences, which, unlike seconds, stop it at the same
+point on any machine; training is deterministic given the sequence count, up to floating-point
+differences between CPU types) and a summary of the run; ``<task>-<model>.history.json``
+holds the validation history.
 """
 
 from __future__ import annotations
@@ -77,6 +81,25 @@ def pretrained_history(task: str, model: str = "ntm") -> dict[str, Any]:
     return json.loads(path.read_text())
 
 
+def reproducing_command(command: list[str], sequences: int) -> list[str]:
+    """The training command with its budget replaced by ``--max-sequences <sequences>``.
+
+    A wall-clock budget (``--max-seconds``) stops at a machine-dependent point; the sequence
+    count does not, and a run resumed any number of times reaches the same weights as one run.
+    """
+    kept, skip = [], False
+    for arg in command:
+        if skip:
+            skip = False
+        elif arg in ("--max-seconds", "--max-sequences"):
+            skip = True
+        elif arg.startswith(("--max-seconds=", "--max-sequences=")):
+            continue
+        else:
+            kept.append(arg)
+    return kept + ["--max-sequences", str(sequences)]
+
+
 def ship(run_dir: str | Path, task: str, model: str, command: list[str], directory: Path = _REPO_DATA) -> Path:
     """Copy a finished run's final checkpoint into ``directory`` (weights, configs and history
     only: no optimiser state), and record it in the manifest with its hash and command."""
@@ -97,6 +120,7 @@ def ship(run_dir: str | Path, task: str, model: str, command: list[str], directo
         "file": target.name,
         "sha256": sha256(target),
         "command": shlex.join(command),
+        "reproduce": shlex.join(reproducing_command(command, payload["progress"]["sequences"])),
         "sequences": payload["progress"]["sequences"],
         "seconds": round(payload["progress"]["seconds"], 1),
         "val_bit_errors": history[-1]["val_bit_errors"],

@@ -270,6 +270,7 @@ def train(
             "sequences": sequences, "batches": batches_done, "seconds": round(seconds, 3),
             "train_bce_bits": running_loss / max(running_count, 1) / math.log(2),
             "val_bit_errors": metrics["bit_errors"], "val_bce_bits": metrics["bce_bits"],
+            **({"stage": stage} if config.curriculum else {}),
         })
         converged = metrics["bit_errors"] < config.converged_bit_errors
     final_path = None

@@ -71,3 +71,16 @@ def test_the_wheel_carries_the_checkpoints(tmp_path):
     for key in SHIPPED:
         assert f"ntm_lib/pretrained/{key}.pt" in names
     assert "ntm_lib/pretrained/manifest.json" in names
+
+
+def test_every_shipped_model_records_a_command_that_reproduces_it():
+    for key, entry in pretrained.manifest().items():
+        assert entry["reproduce"].endswith(f"--max-sequences {entry['sequences']}"), key
+        assert "--max-seconds" not in entry["reproduce"], key
+
+
+def test_reproducing_command_replaces_the_budget_by_the_sequence_count():
+    typed = ["python", "-m", "ntm_lib", "train", "--task", "copy", "--max-seconds", "300",
+             "--max-sequences=9", "--keep-going", "--ship"]
+    assert pretrained.reproducing_command(typed, 4096) == [
+        "python", "-m", "ntm_lib", "train", "--task", "copy", "--keep-going", "--ship", "--max-sequences", "4096"]
