@@ -115,3 +115,32 @@ def test_an_unknown_model_is_a_usage_error(tmp_path, capsys):
     assert exit_info.value.code == 2
     assert "invalid choice: 'gru'" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("task, model, length", [("copy", "ntm", 12), ("copy", "lstm", None), ("priority_sort", "ntm", None)])
+def test_viz_saves_a_png_of_a_shipped_model(tmp_path, task, model, length):
+    out = tmp_path / "run.png"
+    argv = ["viz", "--task", task, "--model", model, "--out", str(out)]
+    if length is not None:
+        argv += ["--length", str(length)]
+    assert main(argv) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_viz_refuses_a_length_for_a_fixed_size_task(tmp_path):
+    with pytest.raises(ValueError, match="fixed size"):
+        main(["viz", "--task", "ngrams", "--length", "5", "--out", str(tmp_path / "x.png")])
+
+
+def test_evaluation_table_has_every_condition_for_both_models():
+    from ntm_lib.evaluation import CONDITIONS, evaluate_task, markdown_table
+
+    result = evaluate_task("copy", sequences=4)
+    assert [row["condition"] for row in result["rows"]] == [label for label, _ in CONDITIONS["copy"]]
+    assert result["models"] == ["lstm", "ntm"]
+    for row in result["rows"]:
+        assert row["sequences"] == 4
+        for model in ("ntm", "lstm"):
+            assert row[model]["bit_errors"] >= 0 and row[model]["bce_bits"] >= 0
+    text = markdown_table(result)
+    assert "| length 120 | 4 |" in text and "NTM bit_errors" in text
