@@ -4,7 +4,15 @@ harder ones (``python -m ntm_lib eval --task T``).
 Each condition draws its own fixed test set from a seeded generator (the same for both models)
 and reports, averaged over sequences, bit errors and BCE bits per sequence plus the task's own
 extra scores (e.g. N-grams: the Bayes-optimal cost; Dyck and sort: sequence accuracy).
-Results go to ``data/eval/<task>.json`` and ``data/eval/<task>.md``.
+Results go to ``data/eval/<task>.json`` and ``data/eval/<task>.md``; ``generalisation_table``
+reads them back (or recomputes them where ``data/`` is not installed) and ``format_table`` prints
+one as text.
+
+Measurements for the chapters: ``channel_error_rates`` (how often each output channel is wrong on
+the scored steps) and ``rates_by_value`` (how often something happens, grouped by an integer key,
+e.g. the error rate of a Dyck model at each stack depth).
+
+Shapes: B batch, T time steps, O output channels.
 """
 
 from __future__ import annotations
@@ -12,10 +20,10 @@ from __future__ import annotations
 import importlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping, Sequence
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from .pretrained import MODEL_NAMES, load_pretrained, manifest
 from .recipes import recipe
@@ -126,3 +134,57 @@ def write_tables(result: dict[str, Any], directory: Path = EVAL_DIR) -> tuple[Pa
     json_path.write_text(json.dumps(result, indent=1) + "\n")
     md_path.write_text(markdown_table(result))
     return json_path, md_path
+
+
+def generalisation_table(task: str, directory: str | Path | None = None) -> dict[str, Any]:
+    """The generalisation table of ``task``: ``<directory>/<task>.json`` (default
+    ``data/eval``) when it is there, else the same table recomputed with ``evaluate_task`` (its
+    test sets are seeded, so both give the same numbers; a pip install has no ``data/eval``)."""
+    path = Path(directory or EVAL_DIR) / f"{task}.json"
+    if path.is_file():
+        return json.loads(path.read_text())
+    return evaluate_task(task)
+
+
+def format_table(table: Mapping[str, Any], metrics: Sequence[str] = ("bit_errors", "bce_bits"),
+                 width: int = 10) -> str:
+    """A generalisation table as fixed-width text: one line per condition, one column per
+    model and metric (e.g. "NTM bit_errors")."""
+    models = list(table["models"])
+    label_width = max(len("condition"), *(len(row["condition"]) for row in table["rows"]))
+    names = [f"{m.upper()} {k}" for m in models for k in metrics]
+    width = max(width, *(len(n) for n in names))
+    lines = ["condition".ljust(label_width) + "".join(n.rjust(width + 2) for n in names)]
+    for row in table["rows"]:
+        cells = [f"{row[m][k]:.3f}".rjust(width + 2) for m in models for k in metrics]
+        lines.append(row["condition"].ljust(label_width) + "".join(cells))
+    return "\n".join(lines)
+
+
+def channel_error_rates(logits: Tensor, batch: Batch) -> Tensor:
+    """The fraction of wrong bits in each output channel over the scored steps, (O,).
+
+    logits (B, T, O). A bit is wrong when the thresholded output (logit > 0) differs from the
+    target, as in ``tasks.base.bit_errors_per_sequence``; steps with mask 0 are not counted.
+    """
+    with torch.no_grad():
+        wrong = ((logits > 0).to(batch.targets.dtype) != batch.targets).float()  # (B, T, O)
+        scored = batch.mask.unsqueeze(-1)  # (B, T, 1)
+        return (wrong * scored).sum((0, 1)) / scored.sum((0, 1)).clamp(min=1)
+
+
+def rates_by_value(keys: Tensor, events: Tensor, mask: Tensor | None = None
+                   ) -> tuple[list[int], list[float], list[int]]:
+    """The mean of ``events`` (e.g. "this step is wrong") over the entries with each value of
+    ``keys`` (e.g. the depth at that step), counting only entries where ``mask`` is nonzero.
+
+    keys: integer tensor; events: bool or 0/1 tensor of the same shape; mask: optional, same
+    shape. Returns (values, rates, counts), one entry per value that occurs, in increasing order.
+    """
+    if keys.shape != events.shape or (mask is not None and mask.shape != keys.shape):
+        raise ValueError(f"keys {tuple(keys.shape)}, events {tuple(events.shape)} and mask must have one shape")
+    keep = torch.ones_like(keys, dtype=torch.bool) if mask is None else mask != 0
+    keys, events = keys[keep].long(), events[keep].float()
+    values, index, counts = torch.unique(keys, return_inverse=True, return_counts=True)
+    sums = torch.zeros(len(values)).index_add_(0, index, events)
+    return values.tolist(), (sums / counts).tolist(), counts.tolist()

@@ -1,5 +1,6 @@
-r"""Figures about training and evaluating models: learning curves, errors against sequence length,
-one input/target pair of a task, and where the heads of an NTM point over time.
+r"""Figures about training and evaluating models: learning curves (of one run, ``plot_history``, or
+of several on shared axes, ``plot_histories``), errors against sequence length, one input/target
+pair of a task, and where the heads of an NTM point over time.
 
 Like ``ntm_lib.viz``, every function draws one thing with matplotlib (imported on first use) and
 returns the figure; nothing here trains or evaluates. The numbers come from
@@ -15,11 +16,10 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .viz import as_numpy
+from .viz import MODEL_COLORS, OTHER_COLORS, as_numpy, series_color
 
 TRAIN_COLOR = "#9aa5b1"
-MODEL_COLORS = {"NTM": "#4c72b0", "LSTM": "#dd8452"}
-OTHER_COLORS = ("#55a868", "#8172b2", "#c44e52", "#937860")
+TRAIN_ALPHA = 0.45  # the training-batch curves of ``plot_histories``, faded next to validation
 READ_COLOR, WRITE_COLOR = "#4c72b0", "#c44e52"
 
 
@@ -80,14 +80,78 @@ def plot_history(history, title: str | None = None, converged: float | None = 0.
                            xytext=(8, 40), textcoords="offset points", fontsize=8,
                            arrowprops={"arrowstyle": "->", "linewidth": 0.6})
     right.legend(fontsize=8, frameon=False)
+    for ax in (left, right):
+        _sequence_axis(ax, x, xs.max())
+        ax.grid(alpha=0.3)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def _sequence_axis(ax, x: str, largest: float) -> None:
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+    ax.set_xlabel("training sequences" if x == "sequences" else x)
+    ax.xaxis.set_major_locator(MaxNLocator(6))
+    if x == "sequences" and largest >= 10_000:
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1000:g}k" if value else "0"))
+
+
+def plot_histories(histories: Mapping[str, Any], title: str | None = None, x: str = "sequences",
+                   converged: float | None = 0.1, train: bool = True, log: bool | None = None,
+                   reference: Mapping[str, tuple[float, float]] | None = None):
+    """Learning curves of several runs on shared axes (e.g. NTM against LSTM): BCE bits per
+    sequence on the left, validation bit errors per sequence on the right, against ``x``
+    ("sequences" or "seconds").
+
+    histories: {label: history}, each a ``TrainResult.history`` or the dict returned by
+    ``ntm_lib.pretrained_history``. Labels "NTM" and "LSTM" get the book's model colours.
+    train: also draw the training-batch BCE (thin, faded) next to the validation BCE.
+    converged: the bit-error threshold drawn as a dashed line (None: not drawn).
+    log: a log scale for the BCE (None: only if its values span more than a factor of 10).
+    reference: {label: (bce_bits, bit_errors)} drawn as dotted horizontal lines (e.g. guessing).
+    """
+    plt = _plt()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.4))
+    others = iter(OTHER_COLORS)
+    bce_values, largest = [], 0.0
+    for label, history in histories.items():
+        records = _records(history)
+        color = series_color(label, others)
+        xs = np.array([r[x] for r in records], dtype=float)
+        largest = max(largest, float(xs.max()))
+        val_bce = [r["val_bce_bits"] for r in records]
+        bce_values += val_bce
+        left.plot(xs, val_bce, color=color, marker=".", label=f"{label} (validation)")
+        if train and all("train_bce_bits" in r for r in records):
+            train_bce = [r["train_bce_bits"] for r in records]
+            bce_values += train_bce
+            left.plot(xs, train_bce, color=color, alpha=TRAIN_ALPHA, linewidth=0.8,
+                      label=f"{label} (training batches)")
+        right.plot(xs, [r["val_bit_errors"] for r in records], color=color, marker=".", label=label)
+    for label, (bce, errors) in (reference or {}).items():
+        left.axhline(bce, color="black", linestyle=":", linewidth=0.8, label=label)
+        right.axhline(errors, color="black", linestyle=":", linewidth=0.8, label=label)
+    if log is None:
+        finite = np.array([v for v in bce_values if np.isfinite(v) and v > 0])
+        log = finite.size > 0 and finite.max() > 10 * finite.min()
+    if log:
+        left.set_yscale("log")
+    else:
+        left.set_ylim(bottom=0)
+    left.set_ylabel("BCE, bits per sequence")
+    right.set_ylabel("bit errors per sequence")
+    right.set_ylim(bottom=0)
+    if converged is not None:
+        right.axhline(converged, color="black", linestyle="--", linewidth=0.8, label=f"converged: < {converged:g}")
     for ax in (left, right):
-        ax.set_xlabel("training sequences" if x == "sequences" else x)
-        ax.xaxis.set_major_locator(MaxNLocator(6))
-        if x == "sequences" and xs.max() >= 10_000:
-            ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1000:g}k" if value else "0"))
+        _sequence_axis(ax, x, largest)
+        ax.set_xlim(left=0)
         ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, frameon=False)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
     if title:
@@ -131,7 +195,7 @@ def plot_errors_vs_length(curves: Mapping[str, tuple[Sequence[float], Sequence[f
                 ha="center", va="top", fontsize=8, color="#555555")
     others = iter(OTHER_COLORS)
     for label, (lengths, values) in curves.items():
-        color = MODEL_COLORS.get(label) or next(others, None)
+        color = series_color(label, others)
         ax.plot(lengths, values, marker="o", markersize=4, label=label, color=color)
     for label, (lengths, values) in (reference or {}).items():
         ax.plot(lengths, values, linestyle=":", color="black", linewidth=0.8, label=label)

@@ -110,3 +110,50 @@ def test_plot_head_positions_joins_only_focused_steps():
     (line,) = [line for line in fig.axes[0].get_lines() if len(line.get_xdata()) == T]
     y = line.get_ydata()
     assert list(y[:3]) == [0, 1, 2] and all(v != v for v in y[3:])  # NaN: not joined
+
+
+def test_plot_histories_draws_one_line_per_model_in_its_colour():
+    fig = vt.plot_histories({"NTM": history((3.0, 0.0)), "LSTM": {"history": history((9.0, 5.0, 2.0))}},
+                            title="both", log=True)
+    left, right = fig.axes
+    assert left.get_yscale() == "log"
+    lines = {line.get_label(): line for line in right.get_lines()}
+    assert list(lines["NTM"].get_ydata()) == [3.0, 0.0]
+    assert list(lines["LSTM"].get_xdata()) == [100, 200, 300]
+    assert lines["NTM"].get_color() == vt.MODEL_COLORS["NTM"]
+    assert lines["LSTM"].get_color() == vt.MODEL_COLORS["LSTM"]
+    labels = [line.get_label() for line in left.get_lines()]
+    assert labels == ["NTM (validation)", "NTM (training batches)", "LSTM (validation)", "LSTM (training batches)"]
+    assert fig._suptitle.get_text() == "both"
+
+
+def test_plot_histories_uses_a_log_scale_only_for_a_wide_range():
+    narrow = [{"sequences": 100 * (i + 1), "val_bce_bits": 180.0 - i, "train_bce_bits": 181.0 - i,
+               "val_bit_errors": 70.0} for i in range(3)]
+    assert vt.plot_histories({"NTM": narrow}).axes[0].get_yscale() == "linear"
+    assert vt.plot_histories({"NTM": narrow}).axes[0].get_ylim()[0] == 0
+    assert vt.plot_histories({"NTM": narrow}, log=True).axes[0].get_yscale() == "log"
+    wide = [dict(r, val_bce_bits=200.0 / 10 ** i) for i, r in enumerate(narrow)]  # 200 down to 2
+    assert vt.plot_histories({"NTM": wide}).axes[0].get_yscale() == "log"
+    assert vt.plot_histories({"NTM": history((3.0, 0.0))}, log=False).axes[0].get_yscale() == "linear"
+
+
+def test_plot_histories_by_seconds_without_training_curves():
+    fig = vt.plot_histories({"run": history((1.0, 0.5))}, x="seconds", train=False, converged=None)
+    left, right = fig.axes
+    assert len(left.get_lines()) == 1 and right.get_xlabel() == "seconds"
+    assert list(right.get_lines()[0].get_xdata()) == [1.5, 3.0]
+    assert right.get_lines()[0].get_color() == vt.OTHER_COLORS[0]
+    with pytest.raises(ValueError, match="empty"):
+        vt.plot_histories({"none": []})
+
+
+def test_plot_histories_draws_the_references_on_both_panels():
+    fig = vt.plot_histories({"NTM": history((5.0, 2.0)), "LSTM": history((6.0, 4.0, 3.0))},
+                            reference={"guessing": (20.0, 10.0)}, train=False, converged=None)
+    left, right = fig.axes
+    assert [line.get_label() for line in right.get_lines()] == ["NTM", "LSTM", "guessing"]
+    assert list(right.get_lines()[1].get_ydata()) == [6.0, 4.0, 3.0]
+    assert list(left.get_lines()[0].get_ydata()) == [20.0, 10.0]
+    assert list(left.get_lines()[2].get_ydata()) == [20.0, 20.0]
+    assert list(right.get_lines()[2].get_ydata()) == [10.0, 10.0]
