@@ -313,9 +313,10 @@ def _slot_ticks(slots: Sequence[int], most: int = 9) -> list[int]:
 
 
 def _integer_axis(axis) -> None:
+    """Whole-number ticks (time steps, slots) at round steps: 1, 2, 5, 10, 20, .."""
     from matplotlib.ticker import MaxNLocator
 
-    axis.set_major_locator(MaxNLocator(integer=True))
+    axis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
 
 
 def plot_run_window(inputs, targets, logits, mask=None, trace=None, num_read: int = 1,
