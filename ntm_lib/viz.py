@@ -412,7 +412,7 @@ def plot_heads(weights, num_read: int, slots: Sequence[int], delimiter: int | No
     """
     plt = _plt()
     w = as_numpy(weights, 3)
-    steps, heads, num_slots = w.shape
+    _, heads, num_slots = w.shape  # (T, H, N)
     slots = list(slots)
     index = np.array(slots) % num_slots
     columns = columns or min(heads, 4)

@@ -120,7 +120,7 @@ def test_plot_run_window_on_a_wrapped_window_labels_negative_slots():
     for ax in weighting_axes:
         assert ax.images[0].get_array().shape == (6, T)  # 6 slots of the window, T steps
         assert [t.get_text() for t in ax.get_yticklabels()] == ["-2", "-1", "0", "1", "2", "3"]
-    memory_ax = [ax for ax in fig.axes if ax.get_ylabel().startswith("memory")][0]
+    memory_ax = next(ax for ax in fig.axes if ax.get_ylabel().startswith("memory"))
     assert memory_ax.images[0].get_array().shape == (M, 6)
     assert memory_ax.images[0].get_array()[0].tolist() == [85.0, 86.0, 80.0, 81.0, 82.0, 83.0]  # last step
 
