@@ -80,7 +80,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_viz(args: argparse.Namespace) -> int:
-    from .viz import save_run_figure
+    from .viz_runs import save_run_figure
 
     path = save_run_figure(args.task, model=args.model, length=args.length, seed=args.seed, out=args.out)
     print(path)

@@ -1,4 +1,4 @@
-r"""ntm_lib.viz: one sequence through a model on a chosen list of slots, each head on its own, and
+r"""ntm_lib.viz_runs: one sequence through a model on a chosen list of slots, each head on its own, and
 the smaller figures of the task chapters (scatter, next-bit probabilities).
 
 Sizes: B=2, T=9 steps, H=3 heads (2 read, 1 write), N=7 slots, M=5 word size; pairwise distinct
@@ -12,7 +12,8 @@ matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from ntm_lib import NTM, NTMConfig, NTMTrace, viz  # noqa: E402
+from ntm_lib import NTM, NTMConfig, NTMTrace, viz_runs  # noqa: E402
+from ntm_lib.viz import MODEL_COLORS  # noqa: E402
 
 B, T, H, N, M = 2, 9, 3, 7, 5
 
@@ -35,37 +36,37 @@ def trace(batch=B):
 
 def test_first_sequence_drops_the_batch_dimension():
     full = trace()
-    one = viz.first_sequence(full)
+    one = viz_runs.first_sequence(full)
     assert one.weights.shape == (T, H, N) and one.memory.shape == (T, N, M)
     torch.testing.assert_close(one.reads, full.reads[0])
 
 
 def test_window_slots_count_back_from_slot_zero():
-    assert viz.window_slots(-2, 2, N) == [-2, -1, 0, 1, 2]
-    assert viz.window_slots(0, N - 1, N) == list(range(N))
+    assert viz_runs.window_slots(-2, 2, N) == [-2, -1, 0, 1, 2]
+    assert viz_runs.window_slots(0, N - 1, N) == list(range(N))
     for first, last in ((3, 2), (0, N), (-N - 1, 0), (-4, 3)):
         with pytest.raises(ValueError):
-            viz.window_slots(first, last, N)
+            viz_runs.window_slots(first, last, N)
 
 
 def test_window_trace_keeps_the_chosen_slots_in_order_and_wraps():
     full = trace()
-    window = viz.window_trace(full, [5, 6, 0, 1])
+    window = viz_runs.window_trace(full, [5, 6, 0, 1])
     assert window.weights.shape == (B, T, H, 4) and window.memory.shape == (B, T, 4, M)
     torch.testing.assert_close(window.weights[..., 2], full.weights[..., 0])
     torch.testing.assert_close(window.content[..., 0], full.content[..., 5])
     torch.testing.assert_close(window.memory[:, :, 1], full.memory[:, :, 6])
     torch.testing.assert_close(window.reads, full.reads)
     torch.testing.assert_close(window.erase, full.erase)
-    wrapped = viz.window_trace(full, viz.window_slots(-1, 2, N))  # slots 6, 0, 1, 2
+    wrapped = viz_runs.window_trace(full, viz_runs.window_slots(-1, 2, N))  # slots 6, 0, 1, 2
     torch.testing.assert_close(wrapped.weights[..., 0], full.weights[..., N - 1])
     torch.testing.assert_close(wrapped.weights[..., 1:], full.weights[..., :3])
     assert wrapped.memory[0, 0, :, 0].tolist() == [6.0, 0.0, 1.0, 2.0]
-    one = viz.window_trace(viz.first_sequence(full), [3])
+    one = viz_runs.window_trace(viz_runs.first_sequence(full), [3])
     assert one.weights.shape == (T, H, 1) and one.memory.shape == (T, 1, M)
     for bad in ([N], [-N - 1], []):
         with pytest.raises(ValueError):
-            viz.window_trace(full, bad)
+            viz_runs.window_trace(full, bad)
 
 
 def test_used_slots_finds_the_slots_a_head_visits():
@@ -74,14 +75,14 @@ def test_used_slots_finds_the_slots_a_head_visits():
     weights[4, 2, 6] = 0.5
     weights[5, 1, 3] = 0.01  # below the threshold
     visited = NTMTrace(*(weights,) * 4, None, None, None, None)
-    assert viz.used_slots(visited) == [2, 6]
-    assert viz.used_slots(visited, heads=[2]) == [6]
-    assert viz.used_slots(visited, threshold=0.005) == [2, 3, 6]
+    assert viz_runs.used_slots(visited) == [2, 6]
+    assert viz_runs.used_slots(visited, heads=[2]) == [6]
+    assert viz_runs.used_slots(visited, threshold=0.005) == [2, 3, 6]
 
 
 def test_slot_ticks_are_round_and_include_zero():
     def ticks(slots):
-        return [slots[i] for i in viz._slot_ticks(slots)]
+        return [slots[i] for i in viz_runs._slot_ticks(slots)]
 
     assert ticks(list(range(-3, 14))) == [-2, 0, 2, 4, 6, 8, 10, 12]
     assert ticks(list(range(128))) == [0, 20, 40, 60, 80, 100, 120]
@@ -90,11 +91,11 @@ def test_slot_ticks_are_round_and_include_zero():
 
 
 def test_plot_run_window_labels_the_real_slots_and_marks_steps():
-    one = viz.first_sequence(trace())
+    one = viz_runs.first_sequence(trace())
     inputs, targets = torch.rand(T, 4), torch.rand(T, 3)
     logits, mask = torch.randn(T, 3), torch.ones(T)
     slots = [6, 0, 1]
-    fig = viz.plot_run_window(inputs, targets, logits, mask, one, num_read=2, slots=slots, marks={4: "query"},
+    fig = viz_runs.plot_run_window(inputs, targets, logits, mask, one, num_read=2, slots=slots, marks={4: "query"},
                               title="window", output_labels=["a", "b", "end"])
     axes = fig.axes
     assert len(axes) == 6  # input, target, output, read and write weightings, memory
@@ -107,14 +108,14 @@ def test_plot_run_window_labels_the_real_slots_and_marks_steps():
     assert [t.get_text() for t in axes[1].get_yticklabels()] == ["a", "b", "end"]
     assert any(text.get_text() == "query" for text in axes[0].texts)
     assert fig._suptitle.get_text() == "window"
-    without_trace = viz.plot_run_window(inputs, targets, logits)
+    without_trace = viz_runs.plot_run_window(inputs, targets, logits)
     assert len(without_trace.axes) == 3
 
 
 def test_plot_run_window_on_a_wrapped_window_labels_negative_slots():
-    one = viz.first_sequence(trace(batch=1))
-    fig = viz.plot_run_window(torch.zeros(T, 3), torch.zeros(T, 2), torch.zeros(T, 2), torch.ones(T), one,
-                              num_read=2, slots=viz.window_slots(-2, 3, N))
+    one = viz_runs.first_sequence(trace(batch=1))
+    fig = viz_runs.plot_run_window(torch.zeros(T, 3), torch.zeros(T, 2), torch.zeros(T, 2), torch.ones(T), one,
+                              num_read=2, slots=viz_runs.window_slots(-2, 3, N))
     weighting_axes = [ax for ax in fig.axes if "weighting" in ax.get_ylabel()]
     assert len(weighting_axes) == 2
     for ax in weighting_axes:
@@ -126,8 +127,8 @@ def test_plot_run_window_on_a_wrapped_window_labels_negative_slots():
 
 
 def test_plot_run_draws_slots_from_zero_with_integer_ticks():
-    one = viz.first_sequence(trace(batch=1))
-    fig = viz.plot_run(torch.zeros(T, 3), torch.zeros(T, 2), torch.zeros(T, 2), torch.ones(T), one, num_read=2,
+    one = viz_runs.first_sequence(trace(batch=1))
+    fig = viz_runs.plot_run(torch.zeros(T, 3), torch.zeros(T, 2), torch.zeros(T, 2), torch.ones(T), one, num_read=2,
                        max_slots=4, title="run")
     read_ax, memory_ax = fig.axes[3], fig.axes[5]
     assert read_ax.images[0].get_array().shape == (4, T)
@@ -135,12 +136,12 @@ def test_plot_run_draws_slots_from_zero_with_integer_ticks():
     time_ax = fig.axes[4]
     assert all(float(tick).is_integer() for tick in time_ax.get_xticks())
     assert memory_ax.images[0].get_array().shape == (M, 4)
-    assert len(viz.plot_run(torch.zeros(T, 3), torch.zeros(T, 2), torch.zeros(T, 2)).axes) == 3
+    assert len(viz_runs.plot_run(torch.zeros(T, 3), torch.zeros(T, 2), torch.zeros(T, 2)).axes) == 3
 
 
 def test_plot_heads_draws_one_panel_per_head_on_the_window():
     weights = trace().weights[0]
-    fig = viz.plot_heads(weights, num_read=2, slots=viz.window_slots(-1, 4, N), delimiter=4, title="heads")
+    fig = viz_runs.plot_heads(weights, num_read=2, slots=viz_runs.window_slots(-1, 4, N), delimiter=4, title="heads")
     panels = [ax for ax in fig.axes if ax.images]
     assert [ax.get_title() for ax in panels] == ["read head 0", "read head 1", "write head 0"]
     image = panels[2].images[0].get_array()
@@ -152,13 +153,13 @@ def test_plot_heads_draws_one_panel_per_head_on_the_window():
 
 def test_plot_heads_wraps_many_heads_into_rows():
     w = torch.softmax(torch.randn(T, 6, N), -1)
-    fig = viz.plot_heads(w, num_read=3, slots=range(N), columns=4)
+    fig = viz_runs.plot_heads(w, num_read=3, slots=range(N), columns=4)
     assert len([ax for ax in fig.axes if ax.images]) == 6
     assert len([ax for ax in fig.axes if not ax.axison]) == 2  # the unused panels of the 2 x 4 grid
 
 
 def test_plot_scatter_one_series_per_label():
-    fig = viz.plot_scatter({"NTM": ([0.1, 0.5], [3, 1]), "LSTM": (torch.tensor([0.2]), torch.tensor([2.0]))},
+    fig = viz_runs.plot_scatter({"NTM": ([0.1, 0.5], [3, 1]), "LSTM": (torch.tensor([0.2]), torch.tensor([2.0]))},
                            xlabel="priority", ylabel="slot", title="s")
     ax = fig.axes[0]
     assert len(ax.collections) == 2 and ax.get_xlabel() == "priority"
@@ -168,18 +169,18 @@ def test_plot_scatter_one_series_per_label():
 def test_plot_probabilities_draws_each_predictor_and_the_truth():
     bits = torch.tensor([0, 1, 1, 0, 1, 0, 0, 1, 1.0])
     p = torch.linspace(0.1, 0.9, 9)
-    fig = viz.plot_probabilities(bits, {"NTM": p, "Bayes-optimal": 1 - p}, truth=torch.full((9,), 0.5),
+    fig = viz_runs.plot_probabilities(bits, {"NTM": p, "Bayes-optimal": 1 - p}, truth=torch.full((9,), 0.5),
                                  steps=range(2, 8), highlight=[3, 5], title="one sequence")
     top, ax = fig.axes[:2]
     lines = {line.get_label(): line for line in ax.get_lines()}
     assert list(lines["NTM"].get_xdata()) == list(range(2, 8))
     assert list(lines["NTM"].get_ydata()) == pytest.approx(p[2:8].tolist())
-    assert lines["NTM"].get_color() == viz.MODEL_COLORS["NTM"]
+    assert lines["NTM"].get_color() == MODEL_COLORS["NTM"]
     assert "true probability (the table)" in lines
     strip = top.get_images()[0].get_array()
     assert strip.tolist() == [bits[3:9].tolist()]  # the bit each step predicts
     assert ax.get_ylim() == (0, 1)
-    default = viz.plot_probabilities(bits, {"x": p})
+    default = viz_runs.plot_probabilities(bits, {"x": p})
     assert len(default.axes[1].get_lines()[0].get_xdata()) == 8  # the last prediction is beyond the sequence
 
 
@@ -187,7 +188,7 @@ def test_works_on_a_real_trace():
     model = NTM(NTMConfig(input_size=3, output_size=2, num_slots=N, word_size=M, num_read_heads=2))
     with torch.no_grad():
         logits, _, full = model(torch.rand(1, T, 3), trace=True)
-    one = viz.first_sequence(full)
-    fig = viz.plot_run_window(torch.rand(T, 3), torch.rand(T, 2), logits[0], None, one, num_read=2,
-                              slots=viz.window_slots(-1, 3, N))
+    one = viz_runs.first_sequence(full)
+    fig = viz_runs.plot_run_window(torch.rand(T, 3), torch.rand(T, 2), logits[0], None, one, num_read=2,
+                              slots=viz_runs.window_slots(-1, 3, N))
     assert fig.axes
