@@ -34,6 +34,12 @@ def _plt():
     return plt
 
 
+def open_axes(ax) -> None:
+    """The book's plain axes: no frame on the top and right."""
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
 def series_color(label: str, others) -> str | None:
     """The book's colour of model ``label`` ("NTM", "LSTM", any case), else the next of ``others``
     (an iterator over ``OTHER_COLORS``)."""
@@ -79,8 +85,7 @@ def plot_weighting(w, ax=None, title: str | None = None, color: str = STAGE_COLO
     ax.tick_params(axis="y", labelsize=7)
     if title:
         ax.set_title(title, fontsize=9)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+    open_axes(ax)
     return ax.figure
 
 

@@ -18,7 +18,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .viz import OTHER_COLORS, _plt, as_numpy, series_color
+from .viz import OTHER_COLORS, _plt, as_numpy, open_axes, series_color
 
 
 def plot_run(inputs, targets, logits, mask=None, trace=None, num_read: int = 1, title: str | None = None,
@@ -306,8 +306,7 @@ def plot_probabilities(bits, predictions: Mapping[str, object], truth=None, step
     ax.set_xlabel("step t (after reading bit t)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+    open_axes(ax)
     if title:
         top.set_title(title)
     fig.tight_layout()
@@ -334,8 +333,7 @@ def plot_scatter(points: Mapping[str, tuple[Sequence[float], Sequence[float]]], 
     ax.grid(alpha=0.3)
     if len(points) > 1:
         ax.legend(fontsize=8, frameon=False)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+    open_axes(ax)
     if title:
         ax.set_title(title)
     fig.tight_layout()

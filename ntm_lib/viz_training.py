@@ -16,7 +16,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .viz import MODEL_COLORS, OTHER_COLORS, as_numpy, series_color
+from .viz import MODEL_COLORS, OTHER_COLORS, as_numpy, open_axes, series_color
 
 TRAIN_COLOR = "#9aa5b1"
 TRAIN_ALPHA = 0.45  # the training-batch curves of ``plot_histories``, faded next to validation
@@ -83,8 +83,7 @@ def plot_history(history, title: str | None = None, converged: float | None = 0.
     for ax in (left, right):
         _sequence_axis(ax, x, xs.max())
         ax.grid(alpha=0.3)
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
+        open_axes(ax)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -152,8 +151,7 @@ def plot_histories(histories: Mapping[str, Any], title: str | None = None, x: st
         ax.set_xlim(left=0)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, frameon=False)
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
+        open_axes(ax)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -205,8 +203,7 @@ def plot_errors_vs_length(curves: Mapping[str, tuple[Sequence[float], Sequence[f
     ax.set_xlim(left=0)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, frameon=False, loc="best")
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+    open_axes(ax)
     if title:
         ax.set_title(title)
     fig.tight_layout()
@@ -291,8 +288,7 @@ def plot_head_positions(weights, num_read: int = 1, delimiter: int | None = None
     legend = ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     for handle in legend.legend_handles:
         handle.set_alpha(1.0)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+    open_axes(ax)
     if title:
         ax.set_title(title)
     fig.tight_layout()
