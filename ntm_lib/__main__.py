@@ -31,6 +31,16 @@ def _add_budget_arguments(p: argparse.ArgumentParser) -> None:
                    help="torch threads (default 1: fastest for these small ops on a 2-core CPU)")
 
 
+def _sequence_counts(text: str) -> tuple[int, ...]:
+    try:
+        counts = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected sequence counts separated by commas, e.g. 500000,900000; got {text!r}")
+    if any(c <= 0 for c in counts) or list(counts) != sorted(counts):
+        raise argparse.ArgumentTypeError(f"expected increasing positive counts, got {text!r}")
+    return counts
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from .models import build_model
     from .recipes import recipe
@@ -43,6 +53,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             overrides[name] = getattr(args, name)
     if args.keep_going:
         overrides["stop_when_converged"] = False
+    if args.lr_milestones is not None:
+        overrides["lr_milestones"] = args.lr_milestones
+    if args.lr_decay is not None:
+        overrides["lr_decay"] = args.lr_decay
     train_config = replace(train_config, **overrides)
     out = Path(args.out)
     if (out / "last.pt").exists():
@@ -107,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--learning-rate", type=float)
     p.add_argument("--clip-norm", type=float)
     p.add_argument("--optimizer", choices=["adam", "rmsprop"])
+    p.add_argument("--lr-milestones", type=_sequence_counts, metavar="N,N,...",
+                   help="multiply the learning rate by --lr-decay after each of these numbers of sequences")
+    p.add_argument("--lr-decay", type=float, help="learning-rate factor at each milestone (default 0.3)")
     p.add_argument("--keep-going", action="store_true", help="do not stop when converged")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--device", default="cpu")

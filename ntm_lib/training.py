@@ -50,6 +50,10 @@ class TrainConfig:
     # ``curriculum_bit_errors`` bit errors per sequence. Validation always uses the full task.
     curriculum: tuple = ()
     curriculum_bit_errors: float = 1.0
+    # Step decay: the learning rate is multiplied by ``lr_decay`` at each of these counts of
+    # training sequences. A pure function of the sequences seen, so resuming stays exact.
+    lr_milestones: tuple = ()
+    lr_decay: float = 0.3
 
     def __post_init__(self):
         if self.optimizer not in OPTIMIZERS:
@@ -60,19 +64,32 @@ class TrainConfig:
                 raise ValueError(f"TrainConfig.{name} must be a positive integer, got {value!r}")
         if not self.learning_rate > 0 or not self.clip_norm > 0:
             raise ValueError("TrainConfig.learning_rate and clip_norm must be positive")
+        if not all(isinstance(m, int) and m > 0 for m in self.lr_milestones) or list(self.lr_milestones) != sorted(self.lr_milestones):
+            raise ValueError(f"TrainConfig.lr_milestones must be increasing positive sequence counts, got {self.lr_milestones!r}")
+        if not 0 < self.lr_decay <= 1:
+            raise ValueError(f"TrainConfig.lr_decay must be in (0, 1], got {self.lr_decay!r}")
         if not all(isinstance(stage, dict) for stage in self.curriculum):
             raise ValueError(f"TrainConfig.curriculum must be a tuple of dicts of task settings, got {self.curriculum!r}")
 
 
 # Fields that only set how long to train or how often to look: a run may resume with new values.
 BUDGET_FIELDS = ("max_sequences", "max_seconds", "stop_when_converged", "validate_every")
+# A run may also resume with a new learning-rate schedule ("train on, at a lower rate"): it
+# applies from the resumed point on, and a fresh run with the same schedule reproduces the whole.
+SCHEDULE_FIELDS = ("lr_milestones", "lr_decay")
+
+
+def learning_rate_at(config: TrainConfig, sequences: int) -> float:
+    """The learning rate after ``sequences`` training sequences (step decay at the milestones)."""
+    return config.learning_rate * config.lr_decay ** sum(sequences >= m for m in config.lr_milestones)
 
 
 def same_run(stored: dict | None, current: dict) -> bool:
     """True if a stored training config describes the same run as ``current``, budgets aside."""
     if stored is None:
         return False
-    strip = lambda c: {k: v for k, v in c.items() if k not in BUDGET_FIELDS}  # noqa: E731
+    changeable = BUDGET_FIELDS + SCHEDULE_FIELDS
+    strip = lambda c: {k: v for k, v in c.items() if k not in changeable}  # noqa: E731
     return strip(stored) == strip(current)
 
 
@@ -233,6 +250,8 @@ def train(
                 )
             continue
         nonfinite_in_row = 0
+        for group in optimizer.param_groups:
+            group["lr"] = learning_rate_at(config, sequences)
         optimizer.step()
         sequences += config.batch_size
         batches_done += 1
@@ -248,6 +267,8 @@ def train(
                 "train_bce_bits": running_loss / max(running_count, 1) / math.log(2),
                 "val_bit_errors": metrics["bit_errors"], "val_bce_bits": metrics["bce_bits"],
             }
+            if config.lr_milestones:
+                record["learning_rate"] = learning_rate_at(config, sequences)
             if config.curriculum:
                 record["stage"] = stage
                 if stage < len(config.curriculum) and running_bit_errors / running_count < config.curriculum_bit_errors:
@@ -270,6 +291,7 @@ def train(
             "sequences": sequences, "batches": batches_done, "seconds": round(seconds, 3),
             "train_bce_bits": running_loss / max(running_count, 1) / math.log(2),
             "val_bit_errors": metrics["bit_errors"], "val_bce_bits": metrics["bce_bits"],
+            **({"learning_rate": learning_rate_at(config, sequences)} if config.lr_milestones else {}),
             **({"stage": stage} if config.curriculum else {}),
         })
         converged = metrics["bit_errors"] < config.converged_bit_errors

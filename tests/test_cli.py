@@ -88,6 +88,26 @@ def test_rerunning_with_a_larger_budget_resumes(first_run, tmp_path):
     assert summary["seconds"] >= last_json_line(proc.stdout)["seconds"]
 
 
+def test_resuming_with_a_learning_rate_schedule(first_run, tmp_path):
+    out, _ = first_run
+    copy = tmp_path / "copy-ntm"
+    shutil.copytree(out, copy)
+    again = run_cli(*train_args(copy, 96), "--lr-milestones", "64", "--lr-decay", "0.5")
+    assert again.returncode == 0, again.stderr
+    history = json.loads((copy / "history.json").read_text())
+    assert history["train_config"]["lr_milestones"] == [64] and history["train_config"]["lr_decay"] == 0.5
+    assert history["history"][-1]["learning_rate"] == pytest.approx(1.5e-3)
+
+
+@pytest.mark.parametrize("milestones", ["9,3", "x", "0"])
+def test_bad_milestones_are_a_usage_error(tmp_path, capsys, milestones):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "--out", str(tmp_path / "x"), "--lr-milestones", milestones])
+    assert exit_info.value.code == 2
+    assert "--lr-milestones" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
 @pytest.fixture(scope="module")
 def unknown_task_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("cli-bad") / "x"

@@ -12,7 +12,7 @@ from torch import nn
 from ntm_lib import NTM, CopyTask, NTMConfig
 from ntm_lib.checkpoints import CheckpointError, load_checkpoint, read_checkpoint
 from ntm_lib.tasks import score
-from ntm_lib.training import NonFiniteError, TrainConfig, evaluate, train, validation_set
+from ntm_lib.training import NonFiniteError, TrainConfig, evaluate, learning_rate_at, train, validation_set
 
 TASK = CopyTask(min_length=1, max_length=4)
 TINY = NTMConfig(input_size=9, output_size=8, controller_size=11, num_slots=7, word_size=5)
@@ -170,6 +170,40 @@ def test_resume_refuses_another_training_config_or_task(tmp_path):
         train(make_ntm(num_slots=9), TASK, QUICK, tmp_path, resume=True, progress=False)
 
 
+def test_learning_rate_steps_down_at_the_milestones():
+    config = TrainConfig(learning_rate=1e-2, lr_milestones=(100, 300), lr_decay=0.5)
+    assert [learning_rate_at(config, s) for s in (0, 99, 100, 299, 300, 10_000)] == [1e-2, 1e-2, 5e-3, 5e-3, 2.5e-3, 2.5e-3]
+    assert learning_rate_at(TrainConfig(learning_rate=1e-3), 10**9) == 1e-3
+
+
+def test_the_schedule_is_applied_and_recorded(tmp_path):
+    """Milestones at 9 and 18 sequences (batches of 3): the optimiser's rate and the history follow."""
+    config = replace(QUICK, learning_rate=1e-2, lr_milestones=(9, 18), lr_decay=0.1)
+    model = make_ntm()
+    result = train(model, TASK, config, tmp_path, progress=False)
+    rates = {r["sequences"]: r["learning_rate"] for r in result.history}
+    assert rates == pytest.approx({9: 1e-3, 18: 1e-4, 27: 1e-4, 36: 1e-4})
+    saved = read_checkpoint(tmp_path / "last.pt")["optimizer"]
+    assert saved["param_groups"][0]["lr"] == pytest.approx(1e-4)
+    # Without a schedule the records carry no rate and the weights differ from the decayed run.
+    plain = make_ntm()
+    plain_result = train(plain, TASK, replace(QUICK, learning_rate=1e-2), progress=False)
+    assert "learning_rate" not in plain_result.history[0]
+    assert any(not torch.equal(a, b) for a, b in zip(model.state_dict().values(), plain.state_dict().values()))
+
+
+def test_resume_with_a_new_schedule_continues_at_the_lower_rate(tmp_path):
+    """Train 6 batches at one rate, then resume with a milestone already passed: the same as one
+    run whose schedule had that milestone from the start (the milestone at the resume point)."""
+    whole_model = make_ntm()
+    whole = train(whole_model, TASK, replace(QUICK, lr_milestones=(18,)), progress=False)
+    split_model = make_ntm()
+    train(split_model, TASK, replace(QUICK, max_sequences=18), tmp_path, progress=False)
+    resumed = train(split_model, TASK, replace(QUICK, lr_milestones=(18,)), tmp_path, resume=True, progress=False)
+    assert_same_weights(split_model, whole_model)
+    assert resumed.history[-1]["learning_rate"] == pytest.approx(QUICK.learning_rate * 0.3)
+
+
 def test_resume_without_a_checkpoint_starts_fresh(tmp_path):
     a, b = make_ntm(), make_ntm()
     ra = train(a, TASK, replace(QUICK, max_sequences=9), tmp_path / "new", resume=True, progress=False)
@@ -291,6 +325,9 @@ def test_optimizers(tmp_path, optimizer, state_keys):
     ({"validate_every": 1.5}, "TrainConfig.validate_every must be a positive integer"),
     ({"learning_rate": 0.0}, "learning_rate and clip_norm must be positive"),
     ({"clip_norm": -1.0}, "learning_rate and clip_norm must be positive"),
+    ({"lr_milestones": (9, 3)}, "lr_milestones must be increasing positive sequence counts"),
+    ({"lr_milestones": (0,)}, "lr_milestones must be increasing positive sequence counts"),
+    ({"lr_decay": 0.0}, r"lr_decay must be in \(0, 1\]"),
 ])
 def test_invalid_train_configs(changes, message):
     with pytest.raises(ValueError, match=message):
