@@ -1,34 +1,22 @@
 #!/usr/bin/env bash
-# Retrain every shipped checkpoint in data/pretrained/ (and its manifest entry) from scratch.
+# Retrain shipped checkpoints from scratch with the exact commands their manifest entries record
+# ("reproduce": the training command with its budget as a sequence count, so the result does not
+# depend on the machine's speed), and ship the results (data/pretrained/ and its manifest).
 # Usage: bash scripts/train_pretrained.sh [ntm|lstm|all] [task ...]
-# Each run's exact command is also recorded in data/pretrained/manifest.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which="${1:-all}"; shift || true
-tasks=("$@")
-[ ${#tasks[@]} -gt 0 ] || tasks=(copy repeat_copy associative_recall ngrams priority_sort sort dyck)
-
-ntm_budget() {  # wall-clock budget (seconds) of the NTM run per task
-  case "$1" in
-    copy) echo "--keep-going --max-sequences 40000" ;;
-    repeat_copy|associative_recall) echo "--max-seconds 480" ;;
-    *) echo "--max-seconds 300" ;;
-  esac
-}
-lstm_budget() {
-  case "$1" in
-    copy) echo "--max-seconds 300" ;;
-    *) echo "--max-seconds 240" ;;
-  esac
-}
-
-for task in "${tasks[@]}"; do
-  for model in ntm lstm; do
-    [ "$which" = all ] || [ "$which" = "$model" ] || continue
-    budget=$([ "$model" = ntm ] && ntm_budget "$task" || lstm_budget "$task")
-    rm -rf "runs/$task-$model"
-    # shellcheck disable=SC2086
-    python -m ntm_lib train --task "$task" --model "$model" --seed 0 --out "runs/$task-$model" \
-      $budget --no-progress --ship | tail -n 1
-  done
+python - "$which" "$@" <<'PY' | while IFS= read -r line; do
+import json, sys
+which, tasks = sys.argv[1], sys.argv[2:]
+manifest = json.load(open("data/pretrained/manifest.json"))
+for key, entry in manifest.items():
+    task, model = key.rsplit("-", 1)
+    if (which in ("all", model)) and (not tasks or task in tasks):
+        print(entry["reproduce"])
+PY
+  out=$(python -c 'import shlex, sys; a = shlex.split(sys.argv[1]); print(a[a.index("--out") + 1])' "$line")
+  echo "+ $line" >&2
+  rm -rf "$out"
+  eval "$line" < /dev/null | tail -n 1
 done
