@@ -81,6 +81,16 @@ def pretrained_history(task: str, model: str = "ntm") -> dict[str, Any]:
     return json.loads(path.read_text())
 
 
+def seed_study(task: str, model: str = "ntm") -> dict[str, Any]:
+    """The seed study behind a shipped model, where one was run (copy): {"about", "selection",
+    "records": [{"seed", "sequences", "val", "L80", "L100", "L120"}, ...]}."""
+    key = _key(task, model)
+    path = pretrained_dir() / f"{key}.seed-study.json"
+    if not path.is_file():
+        raise CheckpointError(f"no seed study shipped for {key}")
+    return json.loads(path.read_text())
+
+
 def reproducing_command(command: list[str], sequences: int) -> list[str]:
     """The training command with its budget replaced by ``--max-sequences <sequences>``.
 

@@ -5,7 +5,7 @@ at every validation (each 3,200 sequences), measures the mean bit errors per seq
 80, 100 and 120 on a *selection* set: 40 sequences per length drawn with seeds 99 + length, so
 disjoint from the test sets of ``python -m ntm_lib eval`` (seeds 1234 + condition index). One JSON
 line per validation goes to standard output. The shipped copy NTM was chosen with this study
-(``data/studies/copy_seeds.jsonl``): seed 1 at 19,200 sequences.
+(``data/pretrained/copy-ntm.seed-study.json``, read by ``ntm_lib.pretrained.seed_study("copy")``): seed 1 at 19,200 sequences.
 
     python scripts/copy_seed_study.py --seeds 1,5,6,7 --max-sequences 48000 > copy_seeds.jsonl
 
