@@ -71,6 +71,19 @@ def test_the_wheel_carries_the_checkpoints(tmp_path):
     for key in SHIPPED:
         assert f"ntm_lib/pretrained/{key}.pt" in names
     assert "ntm_lib/pretrained/manifest.json" in names
+    assert "ntm_lib/pretrained/copy-ntm.seed-study.json" in names
+
+
+def test_the_copy_seed_study_names_the_shipped_run():
+    """The shipped copy NTM is the study's selection: its seed and sequence count, measured there."""
+    study = pretrained.seed_study("copy")
+    chosen = study["selection"]
+    entry = pretrained.manifest()["copy-ntm"]
+    assert entry["sequences"] == chosen["sequences"] and f"--seed {chosen['seed']} " in entry["reproduce"]
+    assert any(r["seed"] == chosen["seed"] and r["sequences"] == chosen["sequences"] for r in study["records"])
+    assert all({"seed", "sequences", "L80", "L100", "L120"} <= set(r) for r in study["records"])
+    with pytest.raises(CheckpointError, match="no seed study shipped for sort-ntm"):
+        pretrained.seed_study("sort")
 
 
 def test_every_shipped_model_records_a_command_that_reproduces_it():
