@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 
 # The task names, without importing the package (and torch's threads) before --threads is set.
-TASK_NAMES = ("copy", "repeat_copy", "associative_recall", "ngrams", "priority_sort", "sort", "dyck")
+TASK_NAMES = ("copy", "repeat_copy", "repeat_copy_unary", "associative_recall", "ngrams", "priority_sort", "sort", "dyck")
 
 
 def _add_budget_arguments(p: argparse.ArgumentParser) -> None:

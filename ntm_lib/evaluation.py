@@ -33,14 +33,16 @@ from .training import logits_of
 
 EVAL_DIR = Path(__file__).resolve().parent.parent / "data" / "eval"
 
+_REPEAT_CONDITIONS = [
+    ("length 10 x 10 repeats", {"length": 10, "repeats": 10}),
+    ("length 20 x 10 repeats", {"length": 20, "repeats": 10}),
+    *[(f"length 10 x {r} repeats", {"length": 10, "repeats": r}) for r in (11, 12, 15, 20)],
+]
 # task -> [(label, keyword arguments of the training task's ``sample``)], training condition first.
 CONDITIONS: dict[str, list[tuple[str, dict[str, int]]]] = {
     "copy": [(f"length {n}", {"length": n}) for n in (10, 20, 30, 40, 60, 80, 100, 120)],
-    "repeat_copy": [
-        ("length 10 x 10 repeats", {"length": 10, "repeats": 10}),
-        ("length 20 x 10 repeats", {"length": 20, "repeats": 10}),
-        *[(f"length 10 x {r} repeats", {"length": 10, "repeats": r}) for r in (11, 12, 15, 20)],
-    ],
+    "repeat_copy": _REPEAT_CONDITIONS,
+    "repeat_copy_unary": _REPEAT_CONDITIONS,  # the same conditions, with the count in unary
     "associative_recall": [(f"{n} items", {"num_items": n}) for n in (6, 12, 15, 20)],
     "ngrams": [("200 bits", {})],
     "priority_sort": [("20 inputs, 16 outputs", {})],
@@ -62,8 +64,9 @@ DEFAULT_SEQUENCES = 100
 
 
 def task_score(task_name: str):
-    """The task's own ``score`` (base metrics plus extras) if its module has one."""
-    module = importlib.import_module(f"ntm_lib.tasks.{task_name}")
+    """The task's own ``score`` (base metrics plus extras) if its module has one. ``task_name``
+    is a training-task name (``--task``): ``repeat_copy_unary`` is scored as ``repeat_copy``."""
+    module = importlib.import_module(f"ntm_lib.tasks.{recipe(task_name, 'ntm')[0].name}")
     return getattr(module, "score", base.score)
 
 

@@ -28,7 +28,7 @@ from torch import nn
 
 from .checkpoints import CheckpointError, load_checkpoint, read_checkpoint, sha256
 
-TASK_NAMES = ("copy", "repeat_copy", "associative_recall", "ngrams", "priority_sort", "sort", "dyck")
+TASK_NAMES = ("copy", "repeat_copy", "repeat_copy_unary", "associative_recall", "ngrams", "priority_sort", "sort", "dyck")
 MODEL_NAMES = ("ntm", "lstm")
 _REPO_DATA = Path(__file__).resolve().parent.parent / "data" / "pretrained"
 

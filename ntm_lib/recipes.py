@@ -42,6 +42,9 @@ _COPY = TASKS["copy"]()
 # A fixed count scale (10, the training maximum), so that the curriculum's smaller max_repeats
 # do not change what a count reads: 3 repeats is 0.3 at every stage.
 _REPEAT = TASKS["repeat_copy"](repeat_scale=10.0)
+# The unary variant: the count as R marked steps, so "more repeats than ever seen" is more of the
+# same input rather than a count value never seen (see tasks/repeat_copy.py).
+_REPEAT_UNARY = TASKS["repeat_copy"](unary=True)
 _RECALL = TASKS["associative_recall"]()
 _NGRAMS = TASKS["ngrams"]()
 _PSORT = TASKS["priority_sort"]()
@@ -59,8 +62,9 @@ _REPEAT_CURRICULUM = (
 )
 
 # The instance of each task that models train and are evaluated on.
-TRAINING_TASKS = {"copy": _COPY, "repeat_copy": _REPEAT, "associative_recall": _RECALL, "ngrams": _NGRAMS,
-                  "priority_sort": _PSORT, "sort": _SORT, "dyck": _DYCK}
+TRAINING_TASKS = {"copy": _COPY, "repeat_copy": _REPEAT, "repeat_copy_unary": _REPEAT_UNARY,
+                  "associative_recall": _RECALL, "ngrams": _NGRAMS, "priority_sort": _PSORT, "sort": _SORT,
+                  "dyck": _DYCK}
 
 # task name -> model kind -> (model config, training config)
 RECIPES: dict[str, dict[str, tuple[Any, TrainConfig]]] = {
@@ -73,6 +77,11 @@ RECIPES: dict[str, dict[str, tuple[Any, TrainConfig]]] = {
     "repeat_copy": {
         "ntm": (_ntm(_REPEAT, controller="lstm"), TrainConfig(curriculum=_REPEAT_CURRICULUM)),
         "lstm": (_lstm(_REPEAT), TrainConfig(learning_rate=1e-3, curriculum=_REPEAT_CURRICULUM)),
+    },
+    # The same models and curriculum as repeat_copy: only the encoding of the count differs.
+    "repeat_copy_unary": {
+        "ntm": (_ntm(_REPEAT_UNARY, controller="lstm"), TrainConfig(curriculum=_REPEAT_CURRICULUM)),
+        "lstm": (_lstm(_REPEAT_UNARY), TrainConfig(learning_rate=1e-3, curriculum=_REPEAT_CURRICULUM)),
     },
     # The paper's best associative-recall NTM had a feed-forward controller.
     "associative_recall": {

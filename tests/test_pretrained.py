@@ -97,3 +97,26 @@ def test_reproducing_command_replaces_the_budget_by_the_sequence_count():
              "--max-sequences=9", "--keep-going", "--ship"]
     assert pretrained.reproducing_command(typed, 4096) == [
         "python", "-m", "ntm_lib", "train", "--task", "copy", "--keep-going", "--ship", "--max-sequences", "4096"]
+
+
+def test_every_task_name_has_recipes_test_conditions_and_a_command_line_name():
+    from ntm_lib import __main__ as cli
+    from ntm_lib.evaluation import CONDITIONS
+
+    assert cli.TASK_NAMES == pretrained.TASK_NAMES  # kept twice so the CLI can start without torch
+    assert set(CONDITIONS) == set(pretrained.TASK_NAMES)
+    for task_name in pretrained.TASK_NAMES:
+        for model_name in pretrained.MODEL_NAMES:
+            task, config, _ = recipe(task_name, model_name)
+            assert (config.input_size, config.output_size) == (task.input_size, task.output_size)
+
+
+def test_the_unary_repeat_copy_is_the_repeat_copy_task_with_a_unary_count():
+    from ntm_lib.evaluation import task_score
+    from ntm_lib.tasks import repeat_copy
+
+    task = recipe("repeat_copy_unary", "ntm")[0]
+    assert isinstance(task, repeat_copy.RepeatCopyTask) and task.unary
+    assert not recipe("repeat_copy", "ntm")[0].unary
+    assert task_score("repeat_copy_unary") is repeat_copy.score
+    assert recipe("repeat_copy_unary", "ntm")[2] == recipe("repeat_copy", "ntm")[2]  # same training settings
