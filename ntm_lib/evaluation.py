@@ -97,13 +97,22 @@ def evaluate_task(task_name: str, seed: int = 1234, sequences: int | None = None
     """Evaluate every shipped model of ``task_name`` on every condition."""
     if task_name not in CONDITIONS:
         raise ValueError(f"unknown task {task_name!r}; expected one of {sorted(CONDITIONS)}")
-    task = recipe(task_name, "ntm")[0]
-    sequences = sequences or SEQUENCES.get(task_name, DEFAULT_SEQUENCES)
-    scorer = task_score(task_name)
     shipped = manifest()
     models = {m: load_pretrained(task_name, m) for m in MODEL_NAMES if f"{task_name}-{m}" in shipped}
     if not models:
         raise FileNotFoundError(f"no shipped checkpoint for {task_name}; train one with --ship first")
+    return evaluate_models(task_name, models, seed, sequences)
+
+
+def evaluate_models(task_name: str, models: Mapping[str, nn.Module], seed: int = 1234,
+                    sequences: int | None = None) -> dict[str, Any]:
+    """Evaluate ``models`` ({name: model}) on every condition of ``task_name``, on the same seeded
+    test sets as ``evaluate_task`` (condition i draws from generator seed ``seed + i``)."""
+    if task_name not in CONDITIONS:
+        raise ValueError(f"unknown task {task_name!r}; expected one of {sorted(CONDITIONS)}")
+    task = recipe(task_name, "ntm")[0]
+    sequences = sequences or SEQUENCES.get(task_name, DEFAULT_SEQUENCES)
+    scorer = task_score(task_name)
     rows = []
     for i, (label, kwargs) in enumerate(CONDITIONS[task_name]):
         batches = make_test_set(task, kwargs, sequences, seed + i)

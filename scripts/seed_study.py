@@ -1,0 +1,90 @@
+"""How much a task's result depends on the seed: train the shipped recipe with other seeds and
+evaluate every run on the generalisation table's test sets.
+
+Each seed trains exactly as ``python -m ntm_lib train --task T --model M --seed S`` would (the
+recipe's settings; it stops when converged if the recipe does), within ``--max-sequences``. The
+runs, and the shipped model beside them, are then scored on the conditions of
+``python -m ntm_lib eval --task T`` (the same seeded test sets). Results go to
+``data/eval/seeds/<task>-<model>.json`` (per run: seed, converged, sequences, seconds, and the
+table rows) and a Markdown table beside it.
+
+    python scripts/seed_study.py --task associative_recall --seeds 1,2,3,4
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+
+from ntm_lib.evaluation import CONDITIONS, EVAL_DIR, evaluate_models
+from ntm_lib.models import build_model
+from ntm_lib.pretrained import MODEL_NAMES, load_pretrained, manifest
+from ntm_lib.recipes import recipe
+from ntm_lib.training import train
+
+
+def markdown_summary(table: dict, key: str) -> str:
+    """One row per run, one column per condition: mean bit errors per sequence."""
+    conditions = [row["condition"] for row in table["rows"]]
+    runs = {f"seed{r['seed']}": r for r in table["runs"]}
+    if "shipped" in table:
+        runs["shipped"] = table["shipped"]
+    lines = [f"# Seed study: {key}", "", table["about"], "", "Mean bit errors per sequence on each condition:", "",
+             "| run | converged | sequences | " + " | ".join(conditions) + " |",
+             "|---|---|---|" + "---|" * len(conditions)]
+    for name in table["models"]:
+        run = runs.get(name, {})
+        cells = [name, str(run.get("converged", "")), f"{run['sequences']:,}" if run else ""]
+        cells += [f"{row[name]['bit_errors']:.2f}" for row in table["rows"]]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--task", required=True, choices=sorted(CONDITIONS))
+    parser.add_argument("--model", default="ntm", choices=MODEL_NAMES)
+    parser.add_argument("--seeds", default="1,2,3,4", help="seeds separated by commas")
+    parser.add_argument("--max-sequences", type=int, default=200_000, help="budget per seed")
+    parser.add_argument("--out", type=Path, default=EVAL_DIR / "seeds")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+
+    task, model_config, train_config = recipe(args.task, args.model)
+    models, runs = {}, []
+    key = f"{args.task}-{args.model}"
+    shipped = manifest().get(key)
+    if shipped:
+        models["shipped"] = load_pretrained(args.task, args.model)
+    for seed in (int(s) for s in args.seeds.split(",")):
+        torch.manual_seed(seed)  # as `python -m ntm_lib train` does before building the model
+        model = build_model(args.model, model_config)
+        config = replace(train_config, seed=seed, max_sequences=args.max_sequences)
+        result = train(model, task, config, progress=False)
+        model.eval()
+        models[f"seed{seed}"] = model
+        runs.append({"seed": seed, "converged": result.converged, "sequences": result.sequences,
+                     "seconds": round(result.seconds, 1), "val_bit_errors": result.val_bit_errors,
+                     "val_bce_bits": result.val_bce_bits})
+        print(json.dumps(runs[-1]), flush=True)
+
+    table = evaluate_models(args.task, models)
+    table["about"] = (f"{args.model.upper()}s trained with the shipped recipe of {args.task} for other seeds "
+                      f"(budget {args.max_sequences:,} sequences each), scored on the test sets of "
+                      "`python -m ntm_lib eval`; 'shipped' is the model in data/pretrained. "
+                      "Produced by scripts/seed_study.py.")
+    table["runs"] = runs
+    if shipped:
+        table["shipped"] = {"sequences": shipped["sequences"], "command": shipped["command"]}
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"{key}.json").write_text(json.dumps(table, indent=1) + "\n")
+    (args.out / f"{key}.md").write_text(markdown_summary(table, key))
+    print(f"wrote {args.out / key}.json and .md")
+
+
+if __name__ == "__main__":
+    main()
