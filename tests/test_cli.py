@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import ntm_lib
 from ntm_lib import NTM
 from ntm_lib.__main__ import main
 from ntm_lib.checkpoints import load_checkpoint
@@ -164,3 +165,16 @@ def test_evaluation_table_has_every_condition_for_both_models():
             assert row[model]["bit_errors"] >= 0 and row[model]["bce_bits"] >= 0
     text = markdown_table(result)
     assert "| length 120 | 4 |" in text and "NTM bit_errors" in text
+
+
+def test_evaluate_models_scores_any_models_on_the_eval_test_sets():
+    from ntm_lib.evaluation import CONDITIONS, evaluate_models, evaluate_task
+
+    shipped = ntm_lib.load_pretrained("dyck")
+    table = evaluate_models("dyck", {"mine": shipped}, sequences=3)
+    assert table["models"] == ["mine"] and len(table["rows"]) == len(CONDITIONS["dyck"])
+    reference = evaluate_task("dyck", sequences=3)  # the same seeded test sets
+    for row, ref in zip(table["rows"], reference["rows"]):
+        assert row["mine"] == ref["ntm"]
+    with pytest.raises(ValueError, match="unknown task"):
+        evaluate_models("kopy", {"mine": shipped})
