@@ -58,6 +58,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.lr_decay is not None:
         overrides["lr_decay"] = args.lr_decay
     train_config = replace(train_config, **overrides)
+    heads = {name: getattr(args, name) for name in ("num_read_heads", "num_write_heads") if getattr(args, name) is not None}
+    if heads:
+        if args.model != "ntm":
+            print("error: --read-heads and --write-heads apply to --model ntm only", file=sys.stderr)
+            return 2
+        model_config = replace(model_config, **heads)
     out = Path(args.out)
     if (out / "last.pt").exists():
         print(f"resuming from {out / 'last.pt'}", file=sys.stderr)
@@ -124,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lr-milestones", type=_sequence_counts, metavar="N,N,...",
                    help="multiply the learning rate by --lr-decay after each of these numbers of sequences")
     p.add_argument("--lr-decay", type=float, help="learning-rate factor at each milestone (default 0.3)")
+    p.add_argument("--read-heads", type=int, dest="num_read_heads", help="NTM read heads (default: the recipe's)")
+    p.add_argument("--write-heads", type=int, dest="num_write_heads", help="NTM write heads (default: the recipe's)")
     p.add_argument("--keep-going", action="store_true", help="do not stop when converged")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--device", default="cpu")

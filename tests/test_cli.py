@@ -178,3 +178,17 @@ def test_evaluate_models_scores_any_models_on_the_eval_test_sets():
         assert row["mine"] == ref["ntm"]
     with pytest.raises(ValueError, match="unknown task"):
         evaluate_models("kopy", {"mine": shipped})
+
+
+def test_head_counts_can_be_set_on_the_command_line(tmp_path, capsys):
+    out = tmp_path / "heads"
+    argv = ["train", "--task", "copy", "--model", "ntm", "--out", str(out), "--max-sequences", "16",
+            "--no-progress", "--read-heads", "2", "--write-heads", "3"]
+    assert main(argv) == 0
+    model = load_checkpoint(out / "final.pt")
+    assert (model.config.num_read_heads, model.config.num_write_heads) == (2, 3)
+    capsys.readouterr()
+    assert main(["train", "--model", "lstm", "--out", str(tmp_path / "l"), "--read-heads", "2"]) == 2
+    assert "--model ntm only" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="num_read_heads must be an integer >= 0"):
+        main(["train", "--out", str(tmp_path / "z"), "--read-heads", "-1", "--max-sequences", "16", "--no-progress"])
