@@ -57,6 +57,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         overrides["lr_milestones"] = args.lr_milestones
     if args.lr_decay is not None:
         overrides["lr_decay"] = args.lr_decay
+    for name in ("output_memory_penalty", "output_memory_penalty_from"):
+        if getattr(args, name) is not None:
+            overrides[name] = getattr(args, name)
+    if train_config.output_memory_penalty == 0 and overrides.get("output_memory_penalty", 0) > 0 and args.model != "ntm":
+        print("error: --output-memory-penalty applies to --model ntm only", file=sys.stderr)
+        return 2
     train_config = replace(train_config, **overrides)
     heads = {name: getattr(args, name) for name in ("num_read_heads", "num_write_heads") if getattr(args, name) is not None}
     if heads:
@@ -64,6 +70,9 @@ def cmd_train(args: argparse.Namespace) -> int:
             print("error: --read-heads and --write-heads apply to --model ntm only", file=sys.stderr)
             return 2
         model_config = replace(model_config, **heads)
+    if args.variant is not None and not args.ship:
+        print("error: --variant names a shipped run; it needs --ship", file=sys.stderr)
+        return 2
     out = Path(args.out)
     if (out / "last.pt").exists():
         print(f"resuming from {out / 'last.pt'}", file=sys.stderr)
@@ -82,7 +91,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         from .pretrained import ship
 
         command = ["python", "-m", "ntm_lib", *args.argv]
-        summary["shipped"] = str(ship(out, args.task, args.model, command))
+        summary["shipped"] = str(ship(out, args.task, args.model, command, variant=args.variant))
     print(json.dumps(summary))
     return 0
 
@@ -132,11 +141,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lr-decay", type=float, help="learning-rate factor at each milestone (default 0.3)")
     p.add_argument("--read-heads", type=int, dest="num_read_heads", help="NTM read heads (default: the recipe's)")
     p.add_argument("--write-heads", type=int, dest="num_write_heads", help="NTM write heads (default: the recipe's)")
+    p.add_argument("--output-memory-penalty", type=float, metavar="WEIGHT",
+                   help="NTM only: add WEIGHT x the change of the memory on scored steps to the loss "
+                        "(ntm_lib.regularisers; chapter 5)")
+    p.add_argument("--output-memory-penalty-from", type=int, metavar="N",
+                   help="apply --output-memory-penalty from N training sequences on (default 0)")
     p.add_argument("--keep-going", action="store_true", help="do not stop when converged")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--device", default="cpu")
     p.add_argument("--ship", action="store_true",
                    help="copy the final checkpoint into data/pretrained/ and record it in the manifest")
+    p.add_argument("--variant", metavar="NAME",
+                   help="with --ship: record the run as another shipped run of the task and model, "
+                        "loaded by load_pretrained(task, model, variant=NAME)")
     _add_budget_arguments(p)
     p.set_defaults(func=cmd_train)
 

@@ -20,12 +20,13 @@ from __future__ import annotations
 import importlib
 import json
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import torch
 from torch import Tensor, nn
 
-from .pretrained import MODEL_NAMES, load_pretrained, manifest
+from .pretrained import MODEL_NAMES, load_pretrained, manifest, variants
 from .recipes import recipe
 from .tasks import base
 from .tasks.base import Batch
@@ -94,11 +95,13 @@ def evaluate_on(model: nn.Module, batches: list[Batch], scorer) -> dict[str, flo
 
 
 def evaluate_task(task_name: str, seed: int = 1234, sequences: int | None = None) -> dict[str, Any]:
-    """Evaluate every shipped model of ``task_name`` on every condition."""
+    """Evaluate every shipped model of ``task_name`` (variants included) on every condition."""
     if task_name not in CONDITIONS:
         raise ValueError(f"unknown task {task_name!r}; expected one of {sorted(CONDITIONS)}")
     shipped = manifest()
     models = {m: load_pretrained(task_name, m) for m in MODEL_NAMES if f"{task_name}-{m}" in shipped}
+    for m in MODEL_NAMES:  # other shipped runs (e.g. the copy NTM without its penalty): columns "ntm-<variant>"
+        models.update({f"{m}-{v}": load_pretrained(task_name, m, variant=v) for v in variants(task_name, m)})
     if not models:
         raise FileNotFoundError(f"no shipped checkpoint for {task_name}; train one with --ship first")
     return evaluate_models(task_name, models, seed, sequences)

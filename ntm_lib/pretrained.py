@@ -6,8 +6,10 @@ Files live in ``data/pretrained/`` of the repository, which is also installed as
 
     model = ntm_lib.load_pretrained("copy")              # the NTM
     lstm = ntm_lib.load_pretrained("copy", model="lstm")  # the LSTM baseline
+    plain = ntm_lib.load_pretrained("copy", variant="unregularised")  # another shipped run
 
-``manifest.json`` maps ``<task>-<model>`` to the file, its SHA-256, the command that trained it
+``manifest.json`` maps ``<task>-<model>`` (or ``<task>-<model>-<variant>``, for the runs a
+chapter compares with the main one) to the file, its SHA-256, the command that trained it
 (``command``: as it was typed, possibly with a wall-clock budget), the command that reproduces
 it (``reproduce``: the same run budgeted by sequences, which, unlike seconds, stop it at the same
 point on any machine; training is deterministic given the sequence count, up to floating-point
@@ -50,20 +52,32 @@ def manifest(directory: Path | None = None) -> dict[str, Any]:
     return json.loads(path.read_text())
 
 
-def _key(task: str, model: str) -> str:
+def _key(task: str, model: str, variant: str | None = None) -> str:
     if task not in TASK_NAMES:
         raise ValueError(f"unknown task {task!r}; expected one of {TASK_NAMES}")
     if model not in MODEL_NAMES:
         raise ValueError(f"unknown model {model!r}; expected one of {MODEL_NAMES}")
-    return f"{task}-{model}"
+    if variant is None:
+        return f"{task}-{model}"
+    if not isinstance(variant, str) or not variant.replace("_", "").isalnum() or not variant.islower():
+        raise ValueError(f"a variant is a lower-case name such as 'unregularised', got {variant!r}")
+    return f"{task}-{model}-{variant}"
 
 
-def load_pretrained(task: str, model: str = "ntm", device: str | torch.device = "cpu") -> nn.Module:
-    """The shipped model for ``task`` (one of TASK_NAMES), ``model`` "ntm" or "lstm", in eval mode.
+def variants(task: str, model: str = "ntm") -> list[str]:
+    """The names of the other shipped runs of ``task`` and ``model``, beside the main one."""
+    prefix = _key(task, model) + "-"
+    return sorted(key[len(prefix):] for key in manifest() if key.startswith(prefix))
+
+
+def load_pretrained(task: str, model: str = "ntm", device: str | torch.device = "cpu",
+                    variant: str | None = None) -> nn.Module:
+    """The shipped model for ``task`` (one of TASK_NAMES), ``model`` "ntm" or "lstm", in eval mode;
+    ``variant`` picks another shipped run of the same task and model (see ``variants``).
 
     Its call on inputs (B, T, input_size) returns (logits, state).
     """
-    key = _key(task, model)
+    key = _key(task, model, variant)
     directory = pretrained_dir()
     entry = manifest(directory).get(key)
     if entry is None:
@@ -72,9 +86,9 @@ def load_pretrained(task: str, model: str = "ntm", device: str | torch.device = 
     return load_checkpoint(directory / entry["file"], device=device, expected_sha256=entry["sha256"])
 
 
-def pretrained_history(task: str, model: str = "ntm") -> dict[str, Any]:
+def pretrained_history(task: str, model: str = "ntm", variant: str | None = None) -> dict[str, Any]:
     """The training history of a shipped model: {"summary", "train_config", "history": [...]}."""
-    key = _key(task, model)
+    key = _key(task, model, variant)
     path = pretrained_dir() / f"{key}.history.json"
     if not path.is_file():
         raise CheckpointError(f"no training history shipped for {key}")
@@ -110,10 +124,11 @@ def reproducing_command(command: list[str], sequences: int) -> list[str]:
     return kept + ["--max-sequences", str(sequences)]
 
 
-def ship(run_dir: str | Path, task: str, model: str, command: list[str], directory: Path = _REPO_DATA) -> Path:
+def ship(run_dir: str | Path, task: str, model: str, command: list[str], directory: Path = _REPO_DATA,
+         variant: str | None = None) -> Path:
     """Copy a finished run's final checkpoint into ``directory`` (weights, configs and history
     only: no optimiser state), and record it in the manifest with its hash and command."""
-    key = _key(task, model)
+    key = _key(task, model, variant)
     run_dir = Path(run_dir)
     payload = read_checkpoint(run_dir / "final.pt")
     slim = {k: payload[k] for k in ("format", "model", "state_dict", "task", "train_config", "progress", "history")}

@@ -23,6 +23,7 @@ import torch
 from torch import Tensor, nn
 
 from .checkpoints import CheckpointError, load_into, read_checkpoint, save_checkpoint
+from .regularisers import output_memory_change
 from .tasks.base import Batch, bce_bits_per_sequence, bit_errors_per_sequence, masked_bce
 
 OPTIMIZERS = ("adam", "rmsprop")
@@ -54,6 +55,11 @@ class TrainConfig:
     # training sequences. A pure function of the sequences seen, so resuming stays exact.
     lr_milestones: tuple = ()
     lr_decay: float = 0.3
+    # Quiet output memory (``ntm_lib.regularisers``): add this weight times the change of the
+    # memory on scored steps to the loss, from ``output_memory_penalty_from`` sequences on
+    # (0: from the start). Needs an NTM. Chapter 5 uses it to fine-tune the copy NTM.
+    output_memory_penalty: float = 0.0
+    output_memory_penalty_from: int = 0
 
     def __post_init__(self):
         if self.optimizer not in OPTIMIZERS:
@@ -66,6 +72,12 @@ class TrainConfig:
             raise ValueError("TrainConfig.learning_rate and clip_norm must be positive")
         if not all(isinstance(m, int) and m > 0 for m in self.lr_milestones) or list(self.lr_milestones) != sorted(self.lr_milestones):
             raise ValueError(f"TrainConfig.lr_milestones must be increasing positive sequence counts, got {self.lr_milestones!r}")
+        if not self.output_memory_penalty >= 0 or not (isinstance(self.output_memory_penalty_from, int)
+                                                        and self.output_memory_penalty_from >= 0):
+            raise ValueError(
+                "TrainConfig.output_memory_penalty must be >= 0 and output_memory_penalty_from a count of "
+                f"sequences >= 0, got {self.output_memory_penalty!r} and {self.output_memory_penalty_from!r}"
+            )
         if not 0 < self.lr_decay <= 1:
             raise ValueError(f"TrainConfig.lr_decay must be in (0, 1], got {self.lr_decay!r}")
         if not all(isinstance(stage, dict) for stage in self.curriculum):
@@ -76,7 +88,8 @@ class TrainConfig:
 BUDGET_FIELDS = ("max_sequences", "max_seconds", "stop_when_converged", "validate_every")
 # A run may also resume with a new learning-rate schedule ("train on, at a lower rate"): it
 # applies from the resumed point on, and a fresh run with the same schedule reproduces the whole.
-SCHEDULE_FIELDS = ("lr_milestones", "lr_decay")
+# The same holds for the output-memory penalty, which is a schedule too ("from N sequences on").
+SCHEDULE_FIELDS = ("lr_milestones", "lr_decay", "output_memory_penalty", "output_memory_penalty_from")
 
 
 def learning_rate_at(config: TrainConfig, sequences: int) -> float:
@@ -113,6 +126,25 @@ class TrainResult:
 def logits_of(output: Any) -> Tensor:
     """Models return logits alone or as the first element of a tuple."""
     return output[0] if isinstance(output, tuple) else output
+
+
+def penalty_weight_at(config: TrainConfig, sequences: int) -> float:
+    """The output-memory penalty's weight after ``sequences`` training sequences."""
+    return config.output_memory_penalty if sequences >= config.output_memory_penalty_from else 0.0
+
+
+def training_loss(model: nn.Module, batch: Batch, penalty_weight: float) -> tuple[Tensor, Tensor, Tensor, Tensor | None]:
+    """(loss, bce, logits, penalty) of one batch. bce: the batch mean of the masked BCE in nats;
+    loss: bce, plus ``penalty_weight`` times the mean ``output_memory_change`` of the model's
+    traced memory when that weight is positive (penalty is then that mean, else None)."""
+    if penalty_weight <= 0:
+        logits = logits_of(model(batch.inputs))
+        bce = masked_bce(logits, batch).mean()
+        return bce, bce, logits, None
+    logits, _, trace = model(batch.inputs, trace=True)
+    bce = masked_bce(logits, batch).mean()
+    penalty = output_memory_change(trace.memory, batch.mask).mean()
+    return bce + penalty_weight * penalty, bce, logits, penalty
 
 
 def make_optimizer(config: TrainConfig, parameters) -> torch.optim.Optimizer:
@@ -172,6 +204,11 @@ def train(
     callbacks: called with each validation record (a dict) after it is added to the history.
     task_description: stored in checkpoints (e.g. {"name": "copy", "config": {...}}).
     """
+    if config.output_memory_penalty > 0 and getattr(model, "kind", None) != "ntm":
+        raise ValueError(
+            "TrainConfig.output_memory_penalty needs a model that traces its memory (an NTM); "
+            f"got {type(model).__name__}"
+        )
     model.to(device).train()
     optimizer = make_optimizer(config, model.parameters())
     generator = torch.Generator().manual_seed(config.seed)
@@ -179,7 +216,7 @@ def train(
     valid = validation_set(task, config.validation_size, config.seed)
     history: list[dict[str, float]] = []
     sequences = batches_done = nonfinite_total = running_count = 0
-    running_loss = running_bit_errors = 0.0  # sums over the batches since the last validation
+    running_loss = running_bit_errors = running_penalty = 0.0  # sums over the batches since the last validation
     stage = 0  # curriculum stage; len(config.curriculum) is the task itself
     seconds_before = 0.0
     last_path = Path(out_dir) / "last.pt" if out_dir is not None else None
@@ -202,6 +239,7 @@ def train(
         seconds_before, nonfinite_total = progress_state["seconds"], progress_state["nonfinite_batches"]
         running_loss, running_count = progress_state["running_loss"], progress_state["running_count"]
         running_bit_errors, stage = progress_state["running_bit_errors"], progress_state["stage"]
+        running_penalty = progress_state.get("running_penalty", 0.0)  # absent before the penalty existed
         history = list(payload["history"])
 
     def save(path: Path) -> None:
@@ -213,7 +251,8 @@ def train(
                       "seconds": seconds_before + (time.perf_counter() - start),
                       "nonfinite_batches": nonfinite_total,
                       "running_loss": running_loss, "running_count": running_count,
-                      "running_bit_errors": running_bit_errors, "stage": stage},
+                      "running_bit_errors": running_bit_errors, "running_penalty": running_penalty,
+                      "stage": stage},
             history=history,
         )
 
@@ -230,8 +269,8 @@ def train(
         if config.max_seconds is not None and elapsed >= config.max_seconds:
             break
         batch = stages[stage].sample(config.batch_size, generator).to(device)
-        logits = logits_of(model(batch.inputs))
-        loss = masked_bce(logits, batch).mean()
+        penalty_weight = penalty_weight_at(config, sequences)
+        loss, bce, logits, penalty = training_loss(model, batch, penalty_weight)
         optimizer.zero_grad(set_to_none=True)
         if torch.isfinite(loss):
             loss.backward()
@@ -255,7 +294,8 @@ def train(
         optimizer.step()
         sequences += config.batch_size
         batches_done += 1
-        running_loss += loss.item()
+        running_loss += bce.item()  # the recorded training cost is the task's alone
+        running_penalty += penalty.item() if penalty is not None else 0.0
         running_bit_errors += bit_errors_per_sequence(logits.detach(), batch).mean().item()
         running_count += 1
         bar.update(config.batch_size)
@@ -269,12 +309,14 @@ def train(
             }
             if config.lr_milestones:
                 record["learning_rate"] = learning_rate_at(config, sequences)
+            if config.output_memory_penalty > 0:
+                record["train_output_memory_change"] = running_penalty / max(running_count, 1)
             if config.curriculum:
                 record["stage"] = stage
                 if stage < len(config.curriculum) and running_bit_errors / running_count < config.curriculum_bit_errors:
                     stage += 1
             history.append(record)
-            running_loss = running_bit_errors = 0.0
+            running_loss = running_bit_errors = running_penalty = 0.0
             running_count = 0
             converged = metrics["bit_errors"] < config.converged_bit_errors
             bar.set_postfix(bit_errors=f"{metrics['bit_errors']:.3f}", bce=f"{metrics['bce_bits']:.2f}")

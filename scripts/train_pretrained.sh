@@ -11,7 +11,7 @@ import json, sys
 which, tasks = sys.argv[1], sys.argv[2:]
 manifest = json.load(open("data/pretrained/manifest.json"))
 for key, entry in manifest.items():
-    task, model = key.rsplit("-", 1)
+    task, model = key.split("-")[:2]  # keys are <task>-<model> or <task>-<model>-<variant>
     if (which in ("all", model)) and (not tasks or task in tasks):
         print(entry["reproduce"])
 PY

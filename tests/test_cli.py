@@ -153,18 +153,18 @@ def test_viz_refuses_a_length_for_a_fixed_size_task(tmp_path):
         main(["viz", "--task", "ngrams", "--length", "5", "--out", str(tmp_path / "x.png")])
 
 
-def test_evaluation_table_has_every_condition_for_both_models():
+def test_evaluation_table_has_every_condition_for_every_shipped_model():
     from ntm_lib.evaluation import CONDITIONS, evaluate_task, markdown_table
 
     result = evaluate_task("copy", sequences=4)
     assert [row["condition"] for row in result["rows"]] == [label for label, _ in CONDITIONS["copy"]]
-    assert result["models"] == ["lstm", "ntm"]
+    assert result["models"] == ["lstm", "ntm", "ntm-unregularised"]  # the variant has its own column
     for row in result["rows"]:
         assert row["sequences"] == 4
-        for model in ("ntm", "lstm"):
+        for model in result["models"]:
             assert row[model]["bit_errors"] >= 0 and row[model]["bce_bits"] >= 0
     text = markdown_table(result)
-    assert "| length 120 | 4 |" in text and "NTM bit_errors" in text
+    assert "| length 120 | 4 |" in text and "NTM bit_errors" in text and "NTM-UNREGULARISED bit_errors" in text
 
 
 def test_evaluate_models_scores_any_models_on_the_eval_test_sets():
@@ -192,3 +192,33 @@ def test_head_counts_can_be_set_on_the_command_line(tmp_path, capsys):
     assert "--model ntm only" in capsys.readouterr().err
     with pytest.raises(ValueError, match="num_read_heads must be an integer >= 0"):
         main(["train", "--out", str(tmp_path / "z"), "--read-heads", "-1", "--max-sequences", "16", "--no-progress"])
+
+
+def test_the_output_memory_penalty_on_the_command_line(tmp_path, capsys):
+    out = tmp_path / "quiet"
+    argv = ["train", "--task", "copy", "--model", "ntm", "--out", str(out), "--max-sequences", "32",
+            "--no-progress", "--output-memory-penalty", "1.5", "--output-memory-penalty-from", "16"]
+    assert main(argv) == 0
+    history = json.loads((out / "history.json").read_text())
+    assert history["train_config"]["output_memory_penalty"] == 1.5
+    assert history["train_config"]["output_memory_penalty_from"] == 16
+    capsys.readouterr()
+    assert main(["train", "--model", "lstm", "--out", str(tmp_path / "l"), "--output-memory-penalty", "1"]) == 2
+    assert "--model ntm only" in capsys.readouterr().err
+
+
+def test_a_variant_is_shipped_beside_the_main_run(tmp_path, monkeypatch, capsys):
+    from ntm_lib import pretrained
+
+    shipped = tmp_path / "pretrained"
+    real_ship = pretrained.ship
+    monkeypatch.setattr(pretrained, "ship", lambda *a, **k: real_ship(*a, **{**k, "directory": shipped}))
+    argv = ["train", "--task", "copy", "--out", str(tmp_path / "v"), "--max-sequences", "16", "--no-progress",
+            "--ship", "--variant", "short"]
+    assert main(argv) == 0
+    entries = pretrained.manifest(shipped)
+    assert list(entries) == ["copy-ntm-short"] and entries["copy-ntm-short"]["reproduce"].endswith(
+        "--ship --variant short --max-sequences 16")
+    capsys.readouterr()
+    assert main(["train", "--out", str(tmp_path / "w"), "--variant", "short"]) == 2
+    assert "needs --ship" in capsys.readouterr().err

@@ -17,21 +17,27 @@ from ntm_lib.recipes import recipe
 SHIPPED = sorted(pretrained.manifest())
 
 
+def split_key(key: str) -> tuple[str, str, str | None]:
+    """'copy-ntm' -> ('copy', 'ntm', None); 'copy-ntm-unregularised' -> (..., 'unregularised')."""
+    task, model, *variant = key.split("-")
+    return task, model, (variant[0] if variant else None)
+
+
 def test_copy_is_shipped_for_both_models():
     assert {"copy-ntm", "copy-lstm"} <= set(SHIPPED)
 
 
 @pytest.mark.parametrize("key", SHIPPED)
 def test_every_shipped_model_loads_and_runs_on_its_task(key):
-    task_name, model_name = key.rsplit("-", 1)
-    model = ntm_lib.load_pretrained(task_name, model=model_name)
+    task_name, model_name, variant = split_key(key)
+    model = ntm_lib.load_pretrained(task_name, model=model_name, variant=variant)
     task = recipe(task_name, model_name)[0]
     batch = task.sample(2, torch.Generator().manual_seed(0))
     with torch.no_grad():
         logits = model(batch.inputs)[0]
     assert logits.shape == batch.targets.shape
     assert torch.isfinite(logits).all()
-    history = ntm_lib.pretrained_history(task_name, model_name)
+    history = ntm_lib.pretrained_history(task_name, model_name, variant=variant)
     assert history["history"], "a shipped model comes with its training history"
     assert pretrained.manifest()[key]["command"].startswith("python -m ntm_lib train")
 
@@ -60,6 +66,19 @@ def test_unknown_names_are_clear_errors():
         ntm_lib.load_pretrained("copy", model="gru")
 
 
+def test_variants_are_other_shipped_runs_of_a_task():
+    assert pretrained.variants("copy", "ntm") == ["unregularised"]
+    assert pretrained.variants("copy", "lstm") == [] and pretrained.variants("repeat_copy", "ntm") == []
+    plain = ntm_lib.load_pretrained("copy", variant="unregularised")
+    main = ntm_lib.load_pretrained("copy")
+    assert plain.config == main.config
+    assert any(not torch.equal(a, b) for a, b in zip(plain.state_dict().values(), main.state_dict().values()))
+    with pytest.raises(CheckpointError, match=r"no pretrained copy-ntm-quiet checkpoint is shipped \(shipped: .*copy-ntm-unregularised"):
+        ntm_lib.load_pretrained("copy", variant="quiet")
+    with pytest.raises(ValueError, match="a variant is a lower-case name"):
+        ntm_lib.load_pretrained("copy", variant="Bad-Name")
+
+
 def test_the_wheel_carries_the_checkpoints(tmp_path):
     """What `pip install git+...` (the Colab setup cell) installs includes data/pretrained."""
     root = pretrained._REPO_DATA.parent.parent
@@ -75,11 +94,15 @@ def test_the_wheel_carries_the_checkpoints(tmp_path):
 
 
 def test_the_copy_seed_study_names_the_shipped_run():
-    """The shipped copy NTM is the study's selection: its seed and sequence count, measured there."""
+    """The unregularised copy NTM is the study's selection (its seed and sequence count, measured
+    there), and the shipped copy NTM continues that run with the output-memory penalty."""
     study = pretrained.seed_study("copy")
     chosen = study["selection"]
-    entry = pretrained.manifest()["copy-ntm"]
-    assert entry["sequences"] == chosen["sequences"] and f"--seed {chosen['seed']} " in entry["reproduce"]
+    plain = pretrained.manifest()["copy-ntm-unregularised"]
+    assert plain["sequences"] == chosen["sequences"] and f"--seed {chosen['seed']} " in plain["reproduce"]
+    quiet = pretrained.manifest()["copy-ntm"]
+    assert f"--seed {chosen['seed']} " in quiet["reproduce"] and quiet["sequences"] > chosen["sequences"]
+    assert f"--output-memory-penalty-from {chosen['sequences']} " in quiet["reproduce"]
     assert any(r["seed"] == chosen["seed"] and r["sequences"] == chosen["sequences"] for r in study["records"])
     assert all({"seed", "sequences", "L80", "L100", "L120"} <= set(r) for r in study["records"])
     with pytest.raises(CheckpointError, match="no seed study shipped for sort-ntm"):

@@ -12,7 +12,8 @@ from torch import nn
 from ntm_lib import NTM, CopyTask, NTMConfig
 from ntm_lib.checkpoints import CheckpointError, load_checkpoint, read_checkpoint
 from ntm_lib.tasks import score
-from ntm_lib.training import NonFiniteError, TrainConfig, evaluate, learning_rate_at, train, validation_set
+from ntm_lib.training import (NonFiniteError, TrainConfig, evaluate, learning_rate_at, penalty_weight_at, train,
+                              training_loss, validation_set)
 
 TASK = CopyTask(min_length=1, max_length=4)
 TINY = NTMConfig(input_size=9, output_size=8, controller_size=11, num_slots=7, word_size=5)
@@ -204,6 +205,49 @@ def test_resume_with_a_new_schedule_continues_at_the_lower_rate(tmp_path):
     assert resumed.history[-1]["learning_rate"] == pytest.approx(QUICK.learning_rate * 0.3)
 
 
+# --- the output-memory penalty (ntm_lib.regularisers) --------------------------------------------
+
+
+def test_the_output_memory_penalty_starts_at_its_count_and_is_recorded():
+    config = replace(QUICK, output_memory_penalty=2.0, output_memory_penalty_from=18)
+    assert [penalty_weight_at(config, s) for s in (0, 17, 18, 36)] == [0.0, 0.0, 2.0, 2.0]
+    result = train(make_ntm(), TASK, config, progress=False)
+    changes = [r["train_output_memory_change"] for r in result.history]
+    assert changes[:2] == [0.0, 0.0] and all(c > 0 for c in changes[2:])  # from 18 sequences on
+    assert "train_output_memory_change" not in train(make_ntm(), TASK, QUICK, progress=False).history[0]
+
+
+def test_the_penalty_is_added_to_the_task_loss():
+    model = make_ntm()
+    batch = TASK.sample(4, torch.Generator().manual_seed(0))
+    plain, plain_bce, _, none = training_loss(model, batch, 0.0)
+    loss, bce, _, penalty = training_loss(model, batch, 3.0)
+    assert none is None and plain == plain_bce and torch.allclose(bce, plain_bce)
+    assert penalty > 0 and torch.allclose(loss, bce + 3.0 * penalty)
+
+
+def test_the_penalty_changes_training_and_a_resumed_run_can_switch_it_on(tmp_path):
+    """Switched on at 18 sequences in one run, or by resuming at 18 with it: the same weights."""
+    config = replace(QUICK, output_memory_penalty=5.0, output_memory_penalty_from=18)
+    whole_model = make_ntm()
+    train(whole_model, TASK, config, progress=False)
+    plain_model = make_ntm()
+    train(plain_model, TASK, QUICK, progress=False)
+    assert any(not torch.equal(a, b) for a, b in zip(whole_model.state_dict().values(), plain_model.state_dict().values()))
+    split_model = make_ntm()
+    train(split_model, TASK, replace(QUICK, max_sequences=18), tmp_path, progress=False)
+    train(split_model, TASK, config, tmp_path, resume=True, progress=False)
+    assert_same_weights(split_model, whole_model)
+
+
+def test_the_penalty_needs_an_ntm():
+    from ntm_lib import LSTMBaseline, LSTMConfig
+
+    lstm = LSTMBaseline(LSTMConfig(input_size=9, output_size=8, hidden_size=8, num_layers=1))
+    with pytest.raises(ValueError, match="output_memory_penalty needs a model that traces its memory"):
+        train(lstm, TASK, replace(QUICK, output_memory_penalty=1.0), progress=False)
+
+
 def test_resume_without_a_checkpoint_starts_fresh(tmp_path):
     a, b = make_ntm(), make_ntm()
     ra = train(a, TASK, replace(QUICK, max_sequences=9), tmp_path / "new", resume=True, progress=False)
@@ -328,6 +372,8 @@ def test_optimizers(tmp_path, optimizer, state_keys):
     ({"lr_milestones": (9, 3)}, "lr_milestones must be increasing positive sequence counts"),
     ({"lr_milestones": (0,)}, "lr_milestones must be increasing positive sequence counts"),
     ({"lr_decay": 0.0}, r"lr_decay must be in \(0, 1\]"),
+    ({"output_memory_penalty": -1.0}, "output_memory_penalty must be >= 0"),
+    ({"output_memory_penalty_from": -5}, "output_memory_penalty_from a count of sequences >= 0"),
 ])
 def test_invalid_train_configs(changes, message):
     with pytest.raises(ValueError, match=message):
