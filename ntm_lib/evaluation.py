@@ -162,10 +162,10 @@ def generalisation_table(task: str, directory: str | Path | None = None) -> dict
 
 
 def format_table(table: Mapping[str, Any], metrics: Sequence[str] = ("bit_errors", "bce_bits"),
-                 width: int = 10) -> str:
+                 width: int = 10, models: Sequence[str] | None = None) -> str:
     """A generalisation table as fixed-width text: one line per condition, one column per
-    model and metric (e.g. "NTM bit_errors")."""
-    models = list(table["models"])
+    model and metric (e.g. "NTM bit_errors"); ``models`` picks some of the table's models."""
+    models = list(table["models"] if models is None else models)
     label_width = max(len("condition"), *(len(row["condition"]) for row in table["rows"]))
     names = [f"{m.upper()} {k}" for m in models for k in metrics]
     width = max(width, *(len(n) for n in names))

@@ -158,14 +158,15 @@ def plot_histories(histories: Mapping[str, Any], title: str | None = None, x: st
     return fig
 
 
-def table_curves(table: Mapping[str, Any], metric: str = "bit_errors",
-                 keyword: str = "length") -> dict[str, tuple[list[int], list[float]]]:
+def table_curves(table: Mapping[str, Any], metric: str = "bit_errors", keyword: str = "length",
+                 models: Sequence[str] | None = None) -> dict[str, tuple[list[int], list[float]]]:
     """{model label: (sizes, values)} from a generalisation table (``data/eval/<task>.json``).
 
     Each row's size is its ``sample[keyword]``; labels are the model names in capitals.
+    ``models`` picks some of the table's models (default: all).
     """
     curves = {}
-    for model in table["models"]:
+    for model in table["models"] if models is None else models:
         sizes = [row["sample"][keyword] for row in table["rows"]]
         values = [row[model][metric] for row in table["rows"]]
         curves[model.upper()] = (sizes, values)

@@ -9,6 +9,8 @@ runs, and the shipped model beside them, are then scored on the conditions of
 table rows) and a Markdown table beside it.
 
     python scripts/seed_study.py --task associative_recall --seeds 1,2,3,4
+    python scripts/seed_study.py --task copy --seeds 0,2,3 --keep-going --output-memory-penalty 1 \
+        --max-sequences 25600 --name copy-ntm-penalty
 """
 
 from __future__ import annotations
@@ -50,20 +52,27 @@ def main() -> None:
     parser.add_argument("--model", default="ntm", choices=MODEL_NAMES)
     parser.add_argument("--seeds", default="1,2,3,4", help="seeds separated by commas")
     parser.add_argument("--max-sequences", type=int, default=200_000, help="budget per seed")
+    parser.add_argument("--keep-going", action="store_true", help="do not stop when converged (as train --keep-going)")
+    parser.add_argument("--output-memory-penalty", type=float, default=0.0, metavar="WEIGHT",
+                        help="train with this output-memory penalty from the start (as train --output-memory-penalty)")
+    parser.add_argument("--name", help="results file name (default <task>-<model>)")
     parser.add_argument("--out", type=Path, default=EVAL_DIR / "seeds")
     args = parser.parse_args()
     torch.set_num_threads(1)
 
     task, model_config, train_config = recipe(args.task, args.model)
     models, runs = {}, []
-    key = f"{args.task}-{args.model}"
-    shipped = manifest().get(key)
+    shipped = manifest().get(f"{args.task}-{args.model}")
+    key = args.name or f"{args.task}-{args.model}"
     if shipped:
         models["shipped"] = load_pretrained(args.task, args.model)
     for seed in (int(s) for s in args.seeds.split(",")):
         torch.manual_seed(seed)  # as `python -m ntm_lib train` does before building the model
         model = build_model(args.model, model_config)
-        config = replace(train_config, seed=seed, max_sequences=args.max_sequences)
+        config = replace(train_config, seed=seed, max_sequences=args.max_sequences,
+                         output_memory_penalty=args.output_memory_penalty)
+        if args.keep_going:
+            config = replace(config, stop_when_converged=False)
         result = train(model, task, config, progress=False)
         model.eval()
         models[f"seed{seed}"] = model
@@ -73,7 +82,10 @@ def main() -> None:
         print(json.dumps(runs[-1]), flush=True)
 
     table = evaluate_models(args.task, models)
-    table["about"] = (f"{args.model.upper()}s trained with the shipped recipe of {args.task} for other seeds "
+    changes = [f"stop_when_converged=False"] * args.keep_going
+    changes += [f"output_memory_penalty={args.output_memory_penalty:g}"] * (args.output_memory_penalty > 0)
+    table["about"] = (f"{args.model.upper()}s trained with the shipped recipe of {args.task}"
+                      + (f" ({', '.join(changes)})" if changes else "") + " for other seeds "
                       f"(budget {args.max_sequences:,} sequences each), scored on the test sets of "
                       "`python -m ntm_lib eval`; 'shipped' is the model in data/pretrained. "
                       "Produced by scripts/seed_study.py.")

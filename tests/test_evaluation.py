@@ -31,6 +31,9 @@ def test_format_table_one_line_per_condition_one_column_per_model_and_metric():
     assert text[1].split() == ["length", "10", "1.500", "3.250", "0.000", "0.125"]
     only = evaluation.format_table(TABLE, metrics=("bit_errors",)).splitlines()[1].split()
     assert only == ["length", "10", "1.500", "0.000"]
+    ntm_only = evaluation.format_table(TABLE, models=["ntm"]).splitlines()
+    assert ntm_only[0].split() == ["condition", "NTM", "bit_errors", "NTM", "bce_bits"]
+    assert ntm_only[1].split() == ["length", "10", "0.000", "0.125"]
 
 
 def test_generalisation_table_matches_the_shipped_models_when_recomputed(tmp_path):

@@ -64,6 +64,7 @@ def test_table_curves_and_errors_vs_length():
         for n in (10, 20, 40)]}
     curves = vt.table_curves(table)
     assert curves == {"LSTM": ([10, 20, 40], [20.0, 40.0, 80.0]), "NTM": ([10, 20, 40], [0.0, 0.0, 0.0])}
+    assert vt.table_curves(table, models=["ntm"]) == {"NTM": ([10, 20, 40], [0.0, 0.0, 0.0])}
     fig = vt.plot_errors_vs_length(curves, trained=(1, 20), reference={"chance": ([10, 40], [40, 160])})
     (ax,) = fig.axes
     labels = [line.get_label() for line in ax.get_lines()]
