@@ -41,6 +41,26 @@ def _sequence_counts(text: str) -> tuple[int, ...]:
     return counts
 
 
+def _head_count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        count = -1
+    if count < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of heads >= 0, got {text!r}")
+    return count
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    return value
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from .models import build_model
     from .recipes import recipe
@@ -139,9 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lr-milestones", type=_sequence_counts, metavar="N,N,...",
                    help="multiply the learning rate by --lr-decay after each of these numbers of sequences")
     p.add_argument("--lr-decay", type=float, help="learning-rate factor at each milestone (default 0.3)")
-    p.add_argument("--read-heads", type=int, dest="num_read_heads", help="NTM read heads (default: the recipe's)")
-    p.add_argument("--write-heads", type=int, dest="num_write_heads", help="NTM write heads (default: the recipe's)")
-    p.add_argument("--output-memory-penalty", type=float, metavar="WEIGHT",
+    p.add_argument("--read-heads", type=_head_count, dest="num_read_heads", help="NTM read heads (default: the recipe's)")
+    p.add_argument("--write-heads", type=_head_count, dest="num_write_heads", help="NTM write heads (default: the recipe's)")
+    p.add_argument("--output-memory-penalty", type=_non_negative_float, metavar="WEIGHT",
                    help="NTM only: add WEIGHT x the change of the memory on scored steps to the loss "
                         "(ntm_lib.regularisers; chapter 5)")
     p.add_argument("--output-memory-penalty-from", type=int, metavar="N",

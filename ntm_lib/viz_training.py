@@ -176,11 +176,12 @@ def table_curves(table: Mapping[str, Any], metric: str = "bit_errors", keyword: 
 def plot_errors_vs_length(curves: Mapping[str, tuple[Sequence[float], Sequence[float]]],
                           trained: tuple[int, int] | None = None, ylabel: str = "bit errors per sequence",
                           title: str | None = None, reference: Mapping[str, Any] | None = None,
-                          xlabel: str = "sequence length L", ax=None):
+                          xlabel: str = "sequence length L", ax=None, trained_label: str = "training\nlengths"):
     """Errors against sequence length, one line per model.
 
     curves: {label: (lengths, values)}, e.g. from ``table_curves``. trained: the (shortest,
-    longest) training length, shaded. reference: optionally {label: (lengths, values)} drawn as
+    longest) training length, shaded and labelled ``trained_label`` (e.g. "training\nrepeats"
+    when the x axis counts repeats). reference: optionally {label: (lengths, values)} drawn as
     thin dotted lines (e.g. "all bits wrong" or "chance" levels). xlabel: for other x axes, e.g.
     the position in the output.
     """
@@ -190,7 +191,7 @@ def plot_errors_vs_length(curves: Mapping[str, tuple[Sequence[float], Sequence[f
     fig = ax.figure
     if trained is not None:
         ax.axvspan(trained[0], trained[1], color="#e5e5e5", zorder=0)
-        ax.text((trained[0] + trained[1]) / 2, 0.97, "training\nlengths", transform=ax.get_xaxis_transform(),
+        ax.text((trained[0] + trained[1]) / 2, 0.97, trained_label, transform=ax.get_xaxis_transform(),
                 ha="center", va="top", fontsize=8, color="#555555")
     others = iter(OTHER_COLORS)
     for label, (lengths, values) in curves.items():

@@ -190,8 +190,10 @@ def test_head_counts_can_be_set_on_the_command_line(tmp_path, capsys):
     capsys.readouterr()
     assert main(["train", "--model", "lstm", "--out", str(tmp_path / "l"), "--read-heads", "2"]) == 2
     assert "--model ntm only" in capsys.readouterr().err
-    with pytest.raises(ValueError, match="num_read_heads must be an integer >= 0"):
-        main(["train", "--out", str(tmp_path / "z"), "--read-heads", "-1", "--max-sequences", "16", "--no-progress"])
+    for flag, bad in (("--read-heads", "-1"), ("--write-heads", "two"), ("--output-memory-penalty", "-0.5")):
+        with pytest.raises(SystemExit):  # an argparse usage error, not a traceback
+            main(["train", "--out", str(tmp_path / "z"), flag, bad, "--max-sequences", "16", "--no-progress"])
+        assert flag in capsys.readouterr().err
 
 
 def test_the_output_memory_penalty_on_the_command_line(tmp_path, capsys):

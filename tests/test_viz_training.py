@@ -72,6 +72,9 @@ def test_table_curves_and_errors_vs_length():
     assert list(ax.get_lines()[0].get_ydata()) == [20.0, 40.0, 80.0]
     assert ax.get_xlabel() == "sequence length L"
     assert len(ax.patches) == 1  # the shaded training lengths
+    assert [t.get_text() for t in ax.texts] == ["training\nlengths"]
+    fig = vt.plot_errors_vs_length(curves, trained=(1, 10), trained_label="training\nrepeats")
+    assert [t.get_text() for t in fig.axes[0].texts] == ["training\nrepeats"]
 
 
 def test_plot_pair_shows_input_and_target_of_one_copy_example():
