@@ -96,7 +96,8 @@ def pretrained_history(task: str, model: str = "ntm", variant: str | None = None
 
 
 def seed_study(task: str, model: str = "ntm") -> dict[str, Any]:
-    """The seed study behind a shipped model, where one was run (copy): {"about", "selection",
+    """The seed study behind a shipped model, where one was run (copy: the study of the plain
+    recipe that chose seed 1 for both copy NTMs): {"about", "selection",
     "records": [{"seed", "sequences", "val", "L80", "L100", "L120"}, ...]}."""
     key = _key(task, model)
     path = pretrained_dir() / f"{key}.seed-study.json"

@@ -4,8 +4,10 @@ Trains copy NTMs with the shipped recipe (lengths 1-20, ``--keep-going``) for se
 at every validation (each 3,200 sequences), measures the mean bit errors per sequence at lengths
 80, 100 and 120 on a *selection* set: 40 sequences per length drawn with seeds 99 + length, so
 disjoint from the test sets of ``python -m ntm_lib eval`` (seeds 1234 + condition index). One JSON
-line per validation goes to standard output. The shipped copy NTM was chosen with this study
-(``data/pretrained/copy-ntm.seed-study.json``, read by ``ntm_lib.pretrained.seed_study("copy")``): seed 1 at 19,200 sequences.
+line per validation goes to standard output. The unregularised copy NTM was chosen with this study
+(``data/pretrained/copy-ntm.seed-study.json``, read by ``ntm_lib.pretrained.seed_study("copy")``):
+seed 1 at 19,200 sequences, shipped as ``load_pretrained("copy", variant="unregularised")``. The
+default copy NTM is the same seed trained with the output-memory penalty (chapter 5).
 
     python scripts/copy_seed_study.py --seeds 1,5,6,7 --max-sequences 48000 > copy_seeds.jsonl
 
