@@ -6,8 +6,11 @@ r"""Command line: ``python -m ntm_lib {train,eval,viz,bench} ...`` (``--help`` o
     python -m ntm_lib bench
 
 ``train`` prints progress to standard error and, as its last line of standard output, one JSON
-object: task, model, seed, converged, sequences, seconds, val_bit_errors, val_bce_bits,
-checkpoint. Rerunning the same command on the same ``--out`` resumes from ``last.pt``.
+object: task, model, seed, converged, stopped (converged, max_sequences or max_seconds),
+sequences, seconds, val_bit_errors, val_bce_bits, checkpoint. Rerunning the same command on the
+same ``--out`` resumes from ``last.pt``. ``--init-from CHECKPOINT`` starts a new run from another
+run's weights (fine-tuning: a fresh optimiser, a larger batch on a GPU, a new schedule); the run
+records the checkpoint's hash in ``init_from.json``, and ``--ship`` copies that into the manifest.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ TASK_NAMES = ("copy", "repeat_copy", "repeat_copy_unary", "associative_recall", 
 
 
 def _add_budget_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--max-sequences", type=int, help="stop after this many training sequences")
+    p.add_argument("--max-sequences", type=int, help="stop after this many training sequences "
+                   "(default 500,000; none when only --max-seconds is given)")
     p.add_argument("--max-seconds", type=float, help="stop after this much wall time")
     p.add_argument("--threads", type=int, default=1,
                    help="torch threads (default 1: fastest for these small ops on a 2-core CPU)")
@@ -61,6 +65,36 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
+# --max-seconds without --max-sequences: train until the clock runs out, not until the recipe's
+# default cap (TrainConfig.max_sequences, 500,000) that would otherwise end the run silently.
+UNLIMITED_SEQUENCES = 10**15
+
+
+def _stop_reason(result, config) -> str:
+    """Why a training run ended: "converged", "max_sequences" or "max_seconds"."""
+    if result.converged and config.stop_when_converged:
+        return "converged"
+    return "max_sequences" if result.sequences >= config.max_sequences else "max_seconds"
+
+
+def _load_initial_weights(model: torch.nn.Module, path: str) -> dict:
+    """Load a checkpoint's weights into ``model`` (a fresh start, optimiser state not taken);
+    return what the run records about where it started: the file, its hash, its history's end."""
+    from .checkpoints import load_into, read_checkpoint, sha256
+
+    payload = read_checkpoint(path)
+    load_into(model, payload, path)
+    progress = payload.get("progress", {})
+    return {"file": str(path), "sha256": sha256(path), "sequences": progress.get("sequences"),
+            "seconds": progress.get("seconds"), "train_config": payload.get("train_config")}
+
+
+def _stored_init_from(out: Path) -> dict | None:
+    """The --init-from record of this run, written when it started (None: it started from scratch)."""
+    record = out / "init_from.json"
+    return json.loads(record.read_text()) if record.is_file() else None
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from .models import build_model
     from .recipes import recipe
@@ -68,9 +102,11 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     task, model_config, train_config = recipe(args.task, args.model)
     overrides = {"seed": args.seed}
-    for name in ("max_sequences", "max_seconds", "batch_size", "learning_rate", "clip_norm", "optimizer"):
+    for name in ("max_sequences", "max_seconds", "batch_size", "learning_rate", "clip_norm", "optimizer", "validate_every"):
         if getattr(args, name) is not None:
             overrides[name] = getattr(args, name)
+    if args.max_seconds is not None and args.max_sequences is None:
+        overrides["max_sequences"] = UNLIMITED_SEQUENCES  # a wall-clock budget alone: no hidden sequence cap
     if args.keep_going:
         overrides["stop_when_converged"] = False
     if args.lr_milestones is not None:
@@ -98,15 +134,29 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"resuming from {out / 'last.pt'}", file=sys.stderr)
     torch.manual_seed(args.seed)
     model = build_model(args.model, model_config)
+    if args.init_from is not None and not (out / "last.pt").exists():
+        from .checkpoints import CheckpointError
+
+        try:
+            init_from = _load_initial_weights(model, args.init_from)
+        except (OSError, CheckpointError) as exc:
+            print(f"error: --init-from {args.init_from}: {exc}", file=sys.stderr)
+            return 2
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "init_from.json").write_text(json.dumps(init_from, indent=1))
+    init_from = _stored_init_from(out)  # resumed runs keep the weights they resumed, not --init-from
     result = train(model, task, train_config, out, resume=True, progress=not args.no_progress, device=args.device)
     summary = {
         "task": args.task, "model": args.model, "seed": args.seed, "converged": result.converged,
+        "stopped": _stop_reason(result, train_config),
         "sequences": result.sequences, "seconds": round(result.seconds, 2),
         "val_bit_errors": result.val_bit_errors, "val_bce_bits": result.val_bce_bits,
         "nonfinite_batches": result.nonfinite_batches, "checkpoint": result.checkpoint,
     }
-    (out / "history.json").write_text(json.dumps({"summary": summary, "train_config": asdict(train_config),
-                                                  "history": result.history}, indent=1))
+    record = {"summary": summary, "train_config": asdict(train_config), "history": result.history}
+    if init_from is not None:
+        record["init_from"] = init_from
+    (out / "history.json").write_text(json.dumps(record, indent=1))
     if args.ship:
         from .pretrained import ship
 
@@ -169,12 +219,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep-going", action="store_true", help="do not stop when converged")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--device", default="cpu")
+    p.add_argument("--init-from", metavar="CHECKPOINT",
+                   help="start from this checkpoint's weights (a shipped .pt or a run's final.pt; the "
+                        "model settings must match), with a fresh optimiser and sequence count")
     p.add_argument("--ship", action="store_true",
                    help="copy the final checkpoint into data/pretrained/ and record it in the manifest")
     p.add_argument("--variant", metavar="NAME",
                    help="with --ship: record the run as another shipped run of the task and model, "
                         "loaded by load_pretrained(task, model, variant=NAME)")
     _add_budget_arguments(p)
+    p.add_argument("--validate-every", type=int, metavar="BATCHES",
+                   help="validate (and write last.pt) every this many batches (default 200)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("eval", help="generalisation table of the shipped NTM and LSTM, to data/eval/")
@@ -200,6 +255,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="after converging, train on this many more sequences and report the worst validation error")
     p.add_argument("--out", default="runs/bench", help="where the benchmark's runs are written")
     p.add_argument("--skip-throughput", action="store_true")
+    p.add_argument("--device", default="cpu", help="cpu (default) or cuda: where the models train")
     p.add_argument("--report", help="also write the results as Markdown to this file (e.g. data/bench.md)")
     _add_budget_arguments(p)
     p.set_defaults(func=cmd_bench)

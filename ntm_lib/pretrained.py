@@ -125,6 +125,16 @@ def reproducing_command(command: list[str], sequences: int) -> list[str]:
     return kept + ["--max-sequences", str(sequences)]
 
 
+def _init_from_entry(init_from: dict, entries: dict) -> dict:
+    """The manifest's record of the checkpoint a fine-tuned run started from: its hash and
+    sequences, and, when it was a shipped model, that entry's key and reproducing command."""
+    record = {k: init_from.get(k) for k in ("file", "sha256", "sequences", "seconds")}
+    for name, entry in entries.items():
+        if entry.get("sha256") == init_from.get("sha256"):
+            record.update(shipped_as=name, reproduce=entry.get("reproduce"))
+    return record
+
+
 def ship(run_dir: str | Path, task: str, model: str, command: list[str], directory: Path = _REPO_DATA,
          variant: str | None = None) -> Path:
     """Copy a finished run's final checkpoint into ``directory`` (weights, configs and history
@@ -141,6 +151,9 @@ def ship(run_dir: str | Path, task: str, model: str, command: list[str], directo
     if history_file.is_file():
         (directory / f"{key}.history.json").write_text(history_file.read_text())
     entries = manifest(directory)
+    init_record = run_dir / "init_from.json"
+    # Read before the entry is replaced: a run fine-tuned from the shipped model it replaces.
+    init_from = _init_from_entry(json.loads(init_record.read_text()), entries) if init_record.is_file() else None
     history = payload["history"]
     entries[key] = {
         "file": target.name,
@@ -153,5 +166,7 @@ def ship(run_dir: str | Path, task: str, model: str, command: list[str], directo
         "val_bce_bits": history[-1]["val_bce_bits"],
         "shipped": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
     }
+    if init_from is not None:  # a fine-tuned run: the command alone does not reproduce it
+        entries[key]["init_from"] = init_from
     (directory / "manifest.json").write_text(json.dumps(dict(sorted(entries.items())), indent=1) + "\n")
     return target

@@ -22,3 +22,22 @@ def test_report_lists_every_seed_and_the_median():
     assert "| 0 | True | 9600 | 40.0 | 0.050 over 10000 |" in text
     assert "| 1 | False | 99999 | 600.0 | - |" in text
     assert "Converged: 1/2; median 320.0 s" in text
+
+
+def test_report_names_the_gpu_it_ran_on():
+    report = {"threads": 1, "device": "NVIDIA H200", "throughput": {2048: 9518.6}}
+    text = bench_markdown(report)
+    assert "Device: NVIDIA H200" in text and "| 2048 | 9518.6 |" in text
+    assert "Device:" not in bench_markdown({"threads": 1, "device": "cpu", "throughput": {1: 60.0}})
+
+
+def test_a_missing_gpu_is_a_clear_error(capsys):
+    import pytest
+    import torch
+
+    from ntm_lib.__main__ import main
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA GPU")
+    with pytest.raises(SystemExit, match="--device cuda: torch .* sees no CUDA GPU"):
+        main(["bench", "--device", "cuda", "--seeds", "0", "--batch-sizes", "1"])

@@ -224,3 +224,60 @@ def test_a_variant_is_shipped_beside_the_main_run(tmp_path, monkeypatch, capsys)
     capsys.readouterr()
     assert main(["train", "--out", str(tmp_path / "w"), "--variant", "short"]) == 2
     assert "needs --ship" in capsys.readouterr().err
+
+
+def test_init_from_starts_a_new_run_from_another_runs_weights(first_run, tmp_path):
+    import torch
+
+    from ntm_lib.checkpoints import sha256
+
+    start = first_run[0] / "final.pt"
+    out = tmp_path / "tuned"
+    argv = [*train_args(out, 32), "--init-from", str(start), "--learning-rate", "1e-12", "--validate-every", "1"]
+    assert main(argv) == 0
+    record = json.loads((out / "init_from.json").read_text())
+    assert record["sha256"] == sha256(start) and record["sequences"] == 64
+    history = json.loads((out / "history.json").read_text())
+    assert history["init_from"]["sha256"] == record["sha256"]
+    assert [r["sequences"] for r in history["history"]] == [16, 32]  # its own count, validated every batch
+    tuned, original = load_checkpoint(out / "final.pt"), load_checkpoint(start)
+    for (name, a), b in zip(tuned.state_dict().items(), original.state_dict().values()):
+        torch.testing.assert_close(a, b, atol=1e-6, rtol=0, msg=name)  # a learning rate of 1e-12 moves nothing
+
+
+def test_init_from_a_checkpoint_that_does_not_fit_is_a_clear_error(first_run, tmp_path, capsys):
+    start = str(first_run[0] / "final.pt")
+    assert main(["train", "--model", "lstm", "--out", str(tmp_path / "l"), "--init-from", start]) == 2
+    assert "holds a ntm model" in capsys.readouterr().err
+    assert main(["train", "--out", str(tmp_path / "m"), "--init-from", str(tmp_path / "nowhere.pt")]) == 2
+    assert "--init-from" in capsys.readouterr().err
+
+
+def test_a_shipped_fine_tuned_run_records_where_it_started(first_run, tmp_path, monkeypatch):
+    from ntm_lib import pretrained
+    from ntm_lib.checkpoints import sha256
+
+    shipped = tmp_path / "pretrained"
+    real_ship = pretrained.ship
+    monkeypatch.setattr(pretrained, "ship", lambda *a, **k: real_ship(*a, **{**k, "directory": shipped}))
+    start = first_run[0] / "final.pt"
+    assert main([*train_args(tmp_path / "t", 16), "--init-from", str(start), "--ship"]) == 0
+    entry = pretrained.manifest(shipped)["copy-ntm"]
+    assert entry["init_from"]["sha256"] == sha256(start) and entry["init_from"]["sequences"] == 64
+    # Fine-tuned again from the shipped file it then replaces: the manifest keeps the parent's command.
+    assert main([*train_args(tmp_path / "u", 16), "--init-from", str(shipped / "copy-ntm.pt"), "--ship"]) == 0
+    entry = pretrained.manifest(shipped)["copy-ntm"]
+    assert entry["init_from"]["shipped_as"] == "copy-ntm"
+    assert entry["init_from"]["reproduce"].endswith("--ship --max-sequences 16")
+
+
+def test_a_wall_clock_budget_alone_has_no_hidden_sequence_cap(tmp_path, capsys):
+    from ntm_lib.__main__ import UNLIMITED_SEQUENCES
+
+    out = tmp_path / "clock"
+    assert main(["train", "--out", str(out), "--max-seconds", "0.5", "--no-progress"]) == 0
+    summary = last_json_line(capsys.readouterr().out)
+    assert summary["stopped"] == "max_seconds"
+    assert json.loads((out / "history.json").read_text())["train_config"]["max_sequences"] == UNLIMITED_SEQUENCES
+    assert main(["train", "--out", str(tmp_path / "n"), "--max-sequences", "16", "--no-progress"]) == 0
+    assert last_json_line(capsys.readouterr().out)["stopped"] == "max_sequences"
