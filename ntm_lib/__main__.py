@@ -55,6 +55,16 @@ def _head_count(text: str) -> int:
     return count
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
 def _non_negative_float(text: str) -> float:
     try:
         value = float(text)
@@ -64,6 +74,9 @@ def _non_negative_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
     return value
 
+
+# NTMConfig fields the train command can set (--read-heads, --controller, ...), all NTM-only.
+NTM_SETTINGS = ("num_read_heads", "num_write_heads", "controller", "controller_size", "shift_radius", "memory_init")
 
 # --max-seconds without --max-sequences: train until the clock runs out, not until the recipe's
 # default cap (TrainConfig.max_sequences, 500,000) that would otherwise end the run silently.
@@ -120,12 +133,18 @@ def cmd_train(args: argparse.Namespace) -> int:
         print("error: --output-memory-penalty applies to --model ntm only", file=sys.stderr)
         return 2
     train_config = replace(train_config, **overrides)
-    heads = {name: getattr(args, name) for name in ("num_read_heads", "num_write_heads") if getattr(args, name) is not None}
-    if heads:
+    ntm_settings = {name: getattr(args, name) for name in NTM_SETTINGS if getattr(args, name) is not None}
+    if ntm_settings:
         if args.model != "ntm":
-            print("error: --read-heads and --write-heads apply to --model ntm only", file=sys.stderr)
+            flags = ", ".join("--" + name.replace("num_", "").replace("_", "-") for name in ntm_settings)
+            verb = "applies" if len(ntm_settings) == 1 else "apply"
+            print(f"error: {flags} {verb} to --model ntm only", file=sys.stderr)
             return 2
-        model_config = replace(model_config, **heads)
+        try:
+            model_config = replace(model_config, **ntm_settings)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     if args.variant is not None and not args.ship:
         print("error: --variant names a shipped run; it needs --ship", file=sys.stderr)
         return 2
@@ -211,6 +230,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lr-decay", type=float, help="learning-rate factor at each milestone (default 0.3)")
     p.add_argument("--read-heads", type=_head_count, dest="num_read_heads", help="NTM read heads (default: the recipe's)")
     p.add_argument("--write-heads", type=_head_count, dest="num_write_heads", help="NTM write heads (default: the recipe's)")
+    p.add_argument("--controller", choices=["feedforward", "lstm"], help="NTM controller (default: the recipe's)")
+    p.add_argument("--controller-size", type=_positive_int, metavar="UNITS", help="NTM controller units (default: the recipe's)")
+    p.add_argument("--shift-radius", type=_positive_int, metavar="R",
+                   help="NTM heads shift by -R..+R slots (default: the recipe's, 1)")
+    p.add_argument("--memory-init", choices=["constant", "learned", "random"],
+                   help="NTM initial memory (default: the recipe's)")
     p.add_argument("--output-memory-penalty", type=_non_negative_float, metavar="WEIGHT",
                    help="NTM only: add WEIGHT x the change of the memory on scored steps to the loss "
                         "(ntm_lib.regularisers; chapter 5)")

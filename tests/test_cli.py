@@ -281,3 +281,20 @@ def test_a_wall_clock_budget_alone_has_no_hidden_sequence_cap(tmp_path, capsys):
     assert json.loads((out / "history.json").read_text())["train_config"]["max_sequences"] == UNLIMITED_SEQUENCES
     assert main(["train", "--out", str(tmp_path / "n"), "--max-sequences", "16", "--no-progress"]) == 0
     assert last_json_line(capsys.readouterr().out)["stopped"] == "max_sequences"
+
+
+def test_ntm_settings_can_be_set_on_the_command_line(tmp_path, capsys):
+    out = tmp_path / "settings"
+    argv = ["train", "--task", "copy", "--out", str(out), "--max-sequences", "16", "--no-progress",
+            "--controller", "lstm", "--controller-size", "24", "--shift-radius", "2", "--memory-init", "learned"]
+    assert main(argv) == 0
+    config = load_checkpoint(out / "final.pt").config
+    assert (config.controller, config.controller_size, config.shift_radius, config.memory_init) == ("lstm", 24, 2, "learned")
+    capsys.readouterr()
+    assert main(["train", "--out", str(tmp_path / "s"), "--shift-radius", "64", "--no-progress"]) == 2
+    assert "shift_radius 64 needs 2R+1 <= num_slots (128)" in capsys.readouterr().err
+    assert main(["train", "--model", "lstm", "--out", str(tmp_path / "l"), "--controller", "lstm"]) == 2
+    assert "--controller applies to --model ntm only" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["train", "--out", str(tmp_path / "z"), "--controller-size", "0"])
+    assert "--controller-size" in capsys.readouterr().err
