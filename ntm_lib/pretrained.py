@@ -14,7 +14,8 @@ chapter compares with the main one) to the file, its SHA-256, the command that t
 it (``reproduce``: the same run budgeted by sequences, which, unlike seconds, stop it at the same
 point on any machine; training is deterministic given the sequence count, up to floating-point
 differences between CPU types) and a summary of the run; ``<task>-<model>.history.json``
-holds the validation history.
+holds the validation history. When a better run replaces the main one, ``move_to_variant`` keeps
+the old one as a variant first.
 """
 
 from __future__ import annotations
@@ -170,3 +171,27 @@ def ship(run_dir: str | Path, task: str, model: str, command: list[str], directo
         entries[key]["init_from"] = init_from
     (directory / "manifest.json").write_text(json.dumps(dict(sorted(entries.items())), indent=1) + "\n")
     return target
+
+
+def move_to_variant(task: str, model: str, variant: str, directory: Path = _REPO_DATA) -> str:
+    """Keep the main shipped run of ``task`` and ``model`` as the variant ``variant``, to make room
+    for a better main run: its checkpoint and history are renamed, and its ``reproduce`` command
+    gains ``--variant`` so that rerunning it ships to the new key. Returns the new key."""
+    old, new = _key(task, model), _key(task, model, variant)
+    entries = manifest(directory)
+    if old not in entries:
+        raise CheckpointError(f"no main {old} run is shipped in {directory}")
+    if new in entries:
+        raise CheckpointError(f"{new} is shipped already; pick another variant name")
+    entry = dict(entries.pop(old))
+    for suffix in (".pt", ".history.json"):
+        source = directory / f"{old}{suffix}"
+        if source.is_file():
+            source.rename(directory / f"{new}{suffix}")
+    entry["file"] = f"{new}.pt"
+    command = shlex.split(entry["reproduce"])
+    command[command.index("--ship") + 1:command.index("--ship") + 1] = ["--variant", variant]
+    entry["reproduce"] = shlex.join(command)
+    entries[new] = entry
+    (directory / "manifest.json").write_text(json.dumps(dict(sorted(entries.items())), indent=1) + "\n")
+    return new

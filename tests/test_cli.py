@@ -226,6 +226,30 @@ def test_a_variant_is_shipped_beside_the_main_run(tmp_path, monkeypatch, capsys)
     assert "needs --ship" in capsys.readouterr().err
 
 
+def test_a_main_run_can_make_room_as_a_variant(tmp_path, monkeypatch):
+    import ntm_lib
+    from ntm_lib import pretrained
+    from ntm_lib.checkpoints import CheckpointError
+
+    shipped = tmp_path / "pretrained"
+    real_ship = pretrained.ship
+    monkeypatch.setattr(pretrained, "ship", lambda *a, **k: real_ship(*a, **{**k, "directory": shipped}))
+    assert main(["train", "--task", "copy", "--out", str(tmp_path / "a"), "--max-sequences", "16",
+                 "--no-progress", "--ship"]) == 0
+    before = pretrained.manifest(shipped)["copy-ntm"]
+    assert pretrained.move_to_variant("copy", "ntm", "older", directory=shipped) == "copy-ntm-older"
+    entries = pretrained.manifest(shipped)
+    assert list(entries) == ["copy-ntm-older"] and not (shipped / "copy-ntm.pt").exists()
+    moved = entries["copy-ntm-older"]
+    assert moved["sha256"] == before["sha256"] and moved["file"] == "copy-ntm-older.pt"
+    assert moved["reproduce"].endswith("--ship --variant older --max-sequences 16")
+    monkeypatch.setattr(pretrained, "pretrained_dir", lambda: shipped)
+    ntm_lib.load_pretrained("copy", variant="older")  # hash verified under its new name
+    assert ntm_lib.pretrained_history("copy", variant="older")["history"]
+    with pytest.raises(CheckpointError, match="no main copy-ntm run"):
+        pretrained.move_to_variant("copy", "ntm", "again", directory=shipped)
+
+
 def test_init_from_starts_a_new_run_from_another_runs_weights(first_run, tmp_path):
     import torch
 
