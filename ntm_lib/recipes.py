@@ -98,7 +98,8 @@ RECIPES: dict[str, dict[str, tuple[Any, TrainConfig]]] = {
     # stayed at chance (122 BCE bits) for 8,800 sequences, the most our CPU budget allowed.
     # The shipped NTM trained for 928,000 sequences with learning-rate steps (--lr-milestones
     # 300000,480000,700000): each step bought 5-10 BCE bits that the previous rate had stopped
-    # giving (61 -> 51 -> 46 -> 44 on validation); the manifest has the exact command.
+    # giving (61 -> 51 -> 46 -> 44 on validation); the manifest has the exact command. The default
+    # shipped NTM is this recipe with --read-heads 4 --write-heads 4 --shift-radius 3 (chapter 9).
     "priority_sort": {
         "ntm": (_ntm(_PSORT, memory_init="learned"), TrainConfig(**_BUDGET)),
         "lstm": (_lstm(_PSORT), TrainConfig(learning_rate=1e-3, **_BUDGET)),
