@@ -53,6 +53,10 @@ def manifest(directory: Path | None = None) -> dict[str, Any]:
     return json.loads(path.read_text())
 
 
+def _write_manifest(directory: Path, entries: dict[str, Any]) -> None:
+    (directory / "manifest.json").write_text(json.dumps(dict(sorted(entries.items())), indent=1) + "\n")
+
+
 def _key(task: str, model: str, variant: str | None = None) -> str:
     if task not in TASK_NAMES:
         raise ValueError(f"unknown task {task!r}; expected one of {TASK_NAMES}")
@@ -169,7 +173,7 @@ def ship(run_dir: str | Path, task: str, model: str, command: list[str], directo
     }
     if init_from is not None:  # a fine-tuned run: the command alone does not reproduce it
         entries[key]["init_from"] = init_from
-    (directory / "manifest.json").write_text(json.dumps(dict(sorted(entries.items())), indent=1) + "\n")
+    _write_manifest(directory, entries)
     return target
 
 
@@ -190,8 +194,9 @@ def move_to_variant(task: str, model: str, variant: str, directory: Path = _REPO
             source.rename(directory / f"{new}{suffix}")
     entry["file"] = f"{new}.pt"
     command = shlex.split(entry["reproduce"])
-    command[command.index("--ship") + 1:command.index("--ship") + 1] = ["--variant", variant]
+    after_ship = command.index("--ship") + 1
+    command[after_ship:after_ship] = ["--variant", variant]
     entry["reproduce"] = shlex.join(command)
     entries[new] = entry
-    (directory / "manifest.json").write_text(json.dumps(dict(sorted(entries.items())), indent=1) + "\n")
+    _write_manifest(directory, entries)
     return new
