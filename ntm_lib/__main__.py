@@ -122,6 +122,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         overrides["max_sequences"] = UNLIMITED_SEQUENCES  # a wall-clock budget alone: no hidden sequence cap
     if args.keep_going:
         overrides["stop_when_converged"] = False
+    if args.expected_targets:
+        if not hasattr(task, "expected_targets"):
+            print(f"error: --expected-targets needs a task whose targets are random draws (ngrams), not {args.task}",
+                  file=sys.stderr)
+            return 2
+        overrides["expected_targets"] = True
     if args.lr_milestones is not None:
         overrides["lr_milestones"] = args.lr_milestones
     if args.lr_decay is not None:
@@ -242,6 +248,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--output-memory-penalty-from", type=int, metavar="N",
                    help="apply --output-memory-penalty from N training sequences on (default 0)")
     p.add_argument("--keep-going", action="store_true", help="do not stop when converged")
+    p.add_argument("--expected-targets", action="store_true",
+                   help="train on the expected targets given the inputs (ngrams: the Bayes posterior "
+                        "predictive) instead of the drawn bits: same minimiser, less noise; validation "
+                        "still uses the drawn bits")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--device", default="cpu")
     p.add_argument("--init-from", metavar="CHECKPOINT",

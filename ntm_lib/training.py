@@ -60,6 +60,14 @@ class TrainConfig:
     # (0: from the start). Needs an NTM. Chapter 5 uses it to fine-tune the copy NTM.
     output_memory_penalty: float = 0.0
     output_memory_penalty_from: int = 0
+    # Expected targets: train on ``task.expected_targets(batch)``, the expected value of each
+    # target given the inputs read so far, instead of the drawn targets. Only tasks whose targets
+    # are random draws have it (N-grams: the Bayes posterior predictive). For every prediction
+    # E[BCE(logit, y) | inputs] = BCE(logit, E[y | inputs]) + a constant, since the BCE is linear
+    # in y: the same expected loss and minimiser, and gradients without the noise of the draw
+    # (they are the conditional expectation of the drawn targets' gradients). Validation and the
+    # recorded training cost always use the drawn targets.
+    expected_targets: bool = False
 
     def __post_init__(self):
         if self.optimizer not in OPTIMIZERS:
@@ -98,12 +106,13 @@ def learning_rate_at(config: TrainConfig, sequences: int) -> float:
 
 
 def same_run(stored: dict | None, current: dict) -> bool:
-    """True if a stored training config describes the same run as ``current``, budgets aside."""
+    """True if a stored training config describes the same run as ``current``, budgets aside.
+    Fields added to TrainConfig after the run was stored count as their defaults."""
     if stored is None:
         return False
     changeable = BUDGET_FIELDS + SCHEDULE_FIELDS
     strip = lambda c: {k: v for k, v in c.items() if k not in changeable}  # noqa: E731
-    return strip(stored) == strip(current)
+    return strip({**asdict(TrainConfig()), **stored}) == strip(current)
 
 
 class NonFiniteError(RuntimeError):
@@ -209,6 +218,11 @@ def train(
             "TrainConfig.output_memory_penalty needs a model that traces its memory (an NTM); "
             f"got {type(model).__name__}"
         )
+    if config.expected_targets and not hasattr(task, "expected_targets"):
+        raise ValueError(
+            f"TrainConfig.expected_targets needs a task with an expected_targets(batch) method (ngrams); "
+            f"{type(task).__name__} has none: its targets are not random draws"
+        )
     model.to(device).train()
     optimizer = make_optimizer(config, model.parameters())
     generator = torch.Generator().manual_seed(config.seed)
@@ -270,7 +284,12 @@ def train(
             break
         batch = stages[stage].sample(config.batch_size, generator).to(device)
         penalty_weight = penalty_weight_at(config, sequences)
-        loss, bce, logits, penalty = training_loss(model, batch, penalty_weight)
+        if config.expected_targets:
+            expected = batch._replace(targets=stages[stage].expected_targets(batch))
+            loss, _, logits, penalty = training_loss(model, expected, penalty_weight)
+            bce = masked_bce(logits.detach(), batch).mean()  # the recorded cost: on the drawn targets
+        else:
+            loss, bce, logits, penalty = training_loss(model, batch, penalty_weight)
         optimizer.zero_grad(set_to_none=True)
         if torch.isfinite(loss):
             loss.backward()

@@ -322,3 +322,15 @@ def test_ntm_settings_can_be_set_on_the_command_line(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["train", "--out", str(tmp_path / "z"), "--controller-size", "0"])
     assert "--controller-size" in capsys.readouterr().err
+
+
+def test_expected_targets_on_the_command_line(tmp_path, capsys):
+    out = tmp_path / "expected"
+    argv = ["train", "--task", "ngrams", "--model", "lstm", "--out", str(out), "--max-sequences", "16",
+            "--batch-size", "16", "--no-progress", "--expected-targets"]
+    assert main(argv) == 0
+    history = json.loads((out / "history.json").read_text())
+    assert history["train_config"]["expected_targets"] is True
+    capsys.readouterr()
+    assert main(["train", "--task", "copy", "--out", str(tmp_path / "c"), "--expected-targets"]) == 2
+    assert "--expected-targets needs a task whose targets are random draws (ngrams), not copy" in capsys.readouterr().err

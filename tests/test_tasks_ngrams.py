@@ -149,3 +149,25 @@ def test_validation_errors():
         task.draw_bits(torch.zeros(2, 16), gen())
     with pytest.raises(ValueError, match="bits must have shape"):
         bayes_optimal_probabilities(torch.zeros(2, 3, 2))
+
+
+def test_expected_targets_are_the_mean_of_the_drawn_next_bit_given_the_bits_so_far():
+    """Draw many short sequences of a 2-gram task; among those that start with the same 3 bits,
+    the 4th bit is 1 as often as the expected target after 3 bits says (it is the same for all)."""
+    task = NGramsTask(order=2, length=4)
+    batch = task.sample(200_000, gen(11))
+    expected = task.expected_targets(batch)
+    assert expected.shape == batch.targets.shape and expected.dtype == batch.targets.dtype
+    assert_close(expected[..., 0], bayes_optimal_probabilities(batch.inputs, order=2))
+    prefix = (batch.inputs[:, :3, 0] @ torch.tensor([4.0, 2.0, 1.0])).long()  # (B,): bits 0-2 as a number
+    for value in range(8):
+        group = prefix == value
+        said = expected[group, 2, 0]
+        assert torch.all(said == said[0])  # a function of the bits read so far
+        drawn = batch.targets[group, 2, 0].mean()
+        assert abs(drawn - said[0]) < 0.015, (value, drawn, said[0])
+
+
+def test_expected_targets_need_a_batch_of_bits():
+    with pytest.raises(ValueError, match=r"inputs of shape \(B, T, 1\)"):
+        NGramsTask().expected_targets(batch_from_bits(torch.zeros(2, 5))._replace(inputs=torch.zeros(2, 5, 2)))

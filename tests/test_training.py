@@ -415,3 +415,56 @@ def test_a_curriculum_stage_that_does_not_fit_the_task_is_a_clear_error():
     config = TrainConfig(batch_size=4, max_sequences=4, curriculum=({"max_repeats": 2},))
     with pytest.raises(ValueError, match="curriculum stage does not fit the task CopyTask"):
         train(make_ntm(), CopyTask(), config, progress=False)
+
+
+# --- expected targets (N-grams) -------------------------------------------------------------------
+
+
+def test_expected_targets_train_on_the_expectation_and_record_the_drawn_cost():
+    """One batch with expected_targets: the same update as one Adam step on the BCE against
+    task.expected_targets(batch) of the same batch, by hand; the recorded training cost is the
+    BCE against the drawn bits. Training on the drawn bits gives other weights."""
+    import copy
+
+    from ntm_lib import LSTMBaseline, LSTMConfig
+    from ntm_lib.tasks import NGramsTask
+    from ntm_lib.tasks.base import masked_bce
+
+    task = NGramsTask(length=12)
+    config = TrainConfig(batch_size=5, max_sequences=5, validate_every=1, validation_size=4,
+                         stop_when_converged=False, expected_targets=True, learning_rate=1e-2)
+    torch.manual_seed(0)
+    model = LSTMBaseline(LSTMConfig(input_size=1, output_size=1, hidden_size=6, num_layers=1))
+    by_hand, on_bits = copy.deepcopy(model), copy.deepcopy(model)
+    result = train(model, task, config, progress=False)
+
+    batch = task.sample(5, torch.Generator().manual_seed(config.seed))  # the run's first batch
+    logits = by_hand(batch.inputs)[0]
+    drawn_cost = masked_bce(logits.detach(), batch).mean().item() / math.log(2)
+    loss = masked_bce(logits, batch._replace(targets=task.expected_targets(batch))).mean()
+    optimizer = torch.optim.Adam(by_hand.parameters(), lr=config.learning_rate)
+    loss.backward()
+    nn.utils.clip_grad_norm_(by_hand.parameters(), config.clip_norm)
+    optimizer.step()
+    for a, b in zip(model.state_dict().values(), by_hand.state_dict().values()):
+        torch.testing.assert_close(a, b)
+    assert result.history[0]["train_bce_bits"] == pytest.approx(drawn_cost, rel=1e-5)
+
+    train(on_bits, task, replace(config, expected_targets=False), progress=False)
+    assert any(not torch.equal(a, b) for a, b in zip(model.state_dict().values(), on_bits.state_dict().values()))
+
+
+def test_expected_targets_need_a_task_that_has_them():
+    with pytest.raises(ValueError, match="expected_targets needs a task with an expected_targets"):
+        train(make_ntm(), TASK, replace(QUICK, expected_targets=True), progress=False)
+
+
+def test_a_run_stored_before_a_field_existed_resumes_with_its_default():
+    from dataclasses import asdict
+
+    from ntm_lib.training import same_run
+
+    stored = asdict(QUICK)
+    del stored["expected_targets"]  # as written before the field was added
+    assert same_run(stored, asdict(QUICK))
+    assert not same_run(stored, asdict(replace(QUICK, expected_targets=True)))

@@ -106,6 +106,16 @@ class NGramsTask:
         tables = self.draw_tables(batch_size, generator)
         return batch_from_bits(self.draw_bits(tables, generator, length))
 
+    def expected_targets(self, batch: Batch) -> Tensor:
+        """E[target | inputs so far] for every step, shaped like ``batch.targets`` (B, T, 1): the
+        Bayes posterior predictive of the next bit, ``bayes_optimal_probabilities``. Training on
+        it (``TrainConfig.expected_targets``, ``--expected-targets``) has the same expected cost
+        and minimiser as training on the drawn bits, without their noise."""
+        if batch.inputs.dim() != 3 or batch.inputs.shape[-1] != 1:
+            raise ValueError(f"NGramsTask.expected_targets needs inputs of shape (B, T, 1), got {tuple(batch.inputs.shape)}")
+        p = bayes_optimal_probabilities(batch.inputs.detach().cpu(), self.order)  # (B, T), counted on the CPU
+        return p.unsqueeze(-1).to(device=batch.targets.device, dtype=batch.targets.dtype)
+
 
 def batch_from_bits(bits: Tensor) -> Batch:
     """The ``Batch`` of a (B, T) bit sequence: inputs the bits, targets the next bits."""
