@@ -130,6 +130,23 @@ def reproducing_command(command: list[str], sequences: int) -> list[str]:
     return kept + ["--max-sequences", str(sequences)]
 
 
+def _with_option(command: list[str], option: str, value: str) -> list[str]:
+    """``command`` with the value of ``option`` (``--opt X`` or ``--opt=X``) replaced by ``value``."""
+    out, skip = [], False
+    for arg in command:
+        if skip:
+            out.append(value)
+            skip = False
+        elif arg == option:
+            out.append(arg)
+            skip = True
+        elif arg.startswith(option + "="):
+            out.append(f"{option}={value}")
+        else:
+            out.append(arg)
+    return out
+
+
 def _init_from_entry(init_from: dict, entries: dict) -> dict:
     """The manifest's record of the checkpoint a fine-tuned run started from: its hash and
     sequences, and, when it was a shipped model, that entry's key and reproducing command."""
@@ -173,6 +190,11 @@ def ship(run_dir: str | Path, task: str, model: str, command: list[str], directo
     }
     if init_from is not None:  # a fine-tuned run: the command alone does not reproduce it
         entries[key]["init_from"] = init_from
+        parent = init_from.get("shipped_as")
+        if parent not in (None, key):  # it started from another shipped run: name that run's file
+            reproduce = shlex.split(entries[key]["reproduce"])
+            entries[key]["reproduce"] = shlex.join(
+                _with_option(reproduce, "--init-from", f"data/pretrained/{entries[parent]['file']}"))
     _write_manifest(directory, entries)
     return target
 

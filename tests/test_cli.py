@@ -334,3 +334,24 @@ def test_expected_targets_on_the_command_line(tmp_path, capsys):
     capsys.readouterr()
     assert main(["train", "--task", "copy", "--out", str(tmp_path / "c"), "--expected-targets"]) == 2
     assert "--expected-targets needs a task whose targets are random draws (ngrams), not copy" in capsys.readouterr().err
+
+
+def test_a_run_fine_tuned_from_a_main_run_that_became_a_variant_names_the_variant_file(first_run, tmp_path, monkeypatch):
+    """Start from the shipped copy-ntm, move that to a variant, then ship the new run as copy-ntm:
+    its reproduce command starts from the variant's file, which holds the weights it started from."""
+    from ntm_lib import pretrained
+
+    shipped = tmp_path / "pretrained"
+    real_ship = pretrained.ship
+    monkeypatch.setattr(pretrained, "ship", lambda *a, **k: real_ship(*a, **{**k, "directory": shipped}))
+    assert main([*train_args(tmp_path / "a", 16), "--ship"]) == 0
+    tuned = [*train_args(tmp_path / "b", 16), "--init-from", str(shipped / "copy-ntm.pt")]
+    assert main(tuned) == 0
+    pretrained.move_to_variant("copy", "ntm", "older", directory=shipped)
+    assert main([*tuned, "--ship"]) == 0  # resumes the finished run and ships it
+    entries = pretrained.manifest(shipped)
+    entry = entries["copy-ntm"]
+    assert entry["init_from"]["shipped_as"] == "copy-ntm-older"
+    assert entry["init_from"]["sha256"] == entries["copy-ntm-older"]["sha256"]
+    assert "--init-from data/pretrained/copy-ntm-older.pt" in entry["reproduce"]
+    assert str(shipped / "copy-ntm.pt") in entry["command"]  # as it was typed
