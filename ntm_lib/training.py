@@ -63,7 +63,7 @@ class TrainConfig:
     # Expected targets: train on ``task.expected_targets(batch)``, the expected value of each
     # target given the inputs read so far, instead of the drawn targets. Only tasks whose targets
     # are random draws have it (N-grams: the Bayes posterior predictive). For every prediction
-    # E[BCE(logit, y) | inputs] = BCE(logit, E[y | inputs]) + a constant, since the BCE is linear
+    # E[BCE(logit, y) | inputs] = BCE(logit, E[y | inputs]), since the BCE is linear
     # in y: the same expected loss and minimiser, and gradients without the noise of the draw
     # (they are the conditional expectation of the drawn targets' gradients). Validation and the
     # recorded training cost always use the drawn targets.
