@@ -76,7 +76,8 @@ def _non_negative_float(text: str) -> float:
 
 
 # NTMConfig fields the train command can set (--read-heads, --controller, ...), all NTM-only.
-NTM_SETTINGS = ("num_read_heads", "num_write_heads", "controller", "controller_size", "shift_radius", "memory_init")
+NTM_SETTINGS = ("num_read_heads", "num_write_heads", "controller", "controller_size", "shift_radius", "memory_init",
+                "num_slots")
 
 # --max-seconds without --max-sequences: train until the clock runs out, not until the recipe's
 # default cap (TrainConfig.max_sequences, 500,000) that would otherwise end the run silently.
@@ -92,13 +93,26 @@ def _stop_reason(result, config) -> str:
 
 def _load_initial_weights(model: torch.nn.Module, path: str) -> dict:
     """Load a checkpoint's weights into ``model`` (a fresh start, optimiser state not taken);
-    return what the run records about where it started: the file, its hash, its history's end."""
+    return what the run records about where it started: the file, its hash, its history's end.
+
+    An NTM checkpoint that differs from ``model`` only in its number of memory slots (--slots)
+    is loaded with ``state_dict_for_slots``: no other weight depends on the memory size."""
     from .checkpoints import load_into, read_checkpoint, sha256
+    from .ntm import state_dict_for_slots
 
     payload = read_checkpoint(path)
+    record = {"file": str(path), "sha256": sha256(path)}
+    stored = payload.get("model", {})
+    wanted = getattr(model, "config", None)
+    if stored.get("kind") == "ntm" and getattr(model, "kind", None) == "ntm" and isinstance(stored.get("config"), dict):
+        stored_slots = stored["config"].get("num_slots")
+        if stored_slots != wanted.num_slots and {**stored["config"], "num_slots": wanted.num_slots} == asdict(wanted):
+            payload = {**payload, "model": {**stored, "config": asdict(wanted)},
+                       "state_dict": state_dict_for_slots(payload["state_dict"], wanted.num_slots)}
+            record["num_slots"] = {"from": stored_slots, "to": wanted.num_slots}
     load_into(model, payload, path)
     progress = payload.get("progress", {})
-    return {"file": str(path), "sha256": sha256(path), "sequences": progress.get("sequences"),
+    return {**record, "sequences": progress.get("sequences"),
             "seconds": progress.get("seconds"), "train_config": payload.get("train_config")}
 
 
@@ -242,6 +256,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="NTM heads shift by -R..+R slots (default: the recipe's, 1)")
     p.add_argument("--memory-init", choices=["constant", "learned", "random"],
                    help="NTM initial memory (default: the recipe's)")
+    p.add_argument("--slots", type=_positive_int, dest="num_slots", metavar="N",
+                   help="NTM memory slots (default: the recipe's, 128); with --init-from, a checkpoint "
+                        "with another number of slots is resized (ntm_lib.ntm.state_dict_for_slots)")
     p.add_argument("--output-memory-penalty", type=_non_negative_float, metavar="WEIGHT",
                    help="NTM only: add WEIGHT x the change of the memory on scored steps to the loss "
                         "(ntm_lib.regularisers; chapter 5)")

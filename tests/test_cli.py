@@ -277,6 +277,26 @@ def test_init_from_a_checkpoint_that_does_not_fit_is_a_clear_error(first_run, tm
     assert "--init-from" in capsys.readouterr().err
 
 
+def test_init_from_a_checkpoint_with_another_memory_size_resizes_it(first_run, tmp_path, capsys):
+    import torch
+
+    start = first_run[0] / "final.pt"
+    out = tmp_path / "wider"
+    argv = [*train_args(out, 16), "--init-from", str(start), "--slots", "160", "--learning-rate", "1e-12"]
+    assert main(argv) == 0
+    assert json.loads((out / "init_from.json").read_text())["num_slots"] == {"from": 128, "to": 160}
+    wider, original = load_checkpoint(out / "final.pt"), load_checkpoint(start)
+    assert wider.config.num_slots == 160
+    for name, weight in original.state_dict().items():
+        if name not in ("initial_weight_logits", "memory_init.initial"):
+            torch.testing.assert_close(wider.state_dict()[name], weight, atol=1e-6, rtol=0, msg=name)
+    capsys.readouterr()
+    # Another difference than the memory size is still refused.
+    argv = [*train_args(tmp_path / "other", 16), "--init-from", str(start), "--slots", "160", "--controller", "lstm"]
+    assert main(argv) == 2
+    assert "holds a ntm model" in capsys.readouterr().err
+
+
 def test_a_shipped_fine_tuned_run_records_where_it_started(first_run, tmp_path, monkeypatch):
     from ntm_lib import pretrained
     from ntm_lib.checkpoints import sha256
@@ -310,10 +330,12 @@ def test_a_wall_clock_budget_alone_has_no_hidden_sequence_cap(tmp_path, capsys):
 def test_ntm_settings_can_be_set_on_the_command_line(tmp_path, capsys):
     out = tmp_path / "settings"
     argv = ["train", "--task", "copy", "--out", str(out), "--max-sequences", "16", "--no-progress",
-            "--controller", "lstm", "--controller-size", "24", "--shift-radius", "2", "--memory-init", "learned"]
+            "--controller", "lstm", "--controller-size", "24", "--shift-radius", "2", "--memory-init", "learned",
+            "--slots", "40"]
     assert main(argv) == 0
     config = load_checkpoint(out / "final.pt").config
     assert (config.controller, config.controller_size, config.shift_radius, config.memory_init) == ("lstm", 24, 2, "learned")
+    assert config.num_slots == 40
     capsys.readouterr()
     assert main(["train", "--out", str(tmp_path / "s"), "--shift-radius", "64", "--no-progress"]) == 2
     assert "shift_radius 64 needs 2R+1 <= num_slots (128)" in capsys.readouterr().err

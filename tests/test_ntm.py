@@ -15,6 +15,7 @@ from ntm_lib import NTM, LSTMBaseline, LSTMConfig, NTMConfig, NTMState, NTMTrace
 from ntm_lib import addressing
 from ntm_lib.memory import read, write
 from ntm_lib.models import build_model, model_description
+from ntm_lib.ntm import state_dict_for_slots
 
 B, T, N, M, C, I, O = 3, 6, 7, 5, 11, 10, 4
 
@@ -334,6 +335,31 @@ def test_state_for_another_batch_size_is_rejected():
 def test_invalid_ntm_configs_are_rejected(changes, message):
     with pytest.raises(ValueError, match=message):
         config(**changes)
+
+
+@pytest.mark.parametrize("init", ["constant", "learned"])
+def test_more_slots_change_only_where_the_heads_start(init):
+    model = make_ntm(memory_init=init)
+    with torch.no_grad():
+        model.initial_weight_logits.normal_()
+    weights = model.state_dict()
+    grown = state_dict_for_slots(weights, N + 5)
+    assert {k for k in weights if not torch.equal(weights[k], grown[k])} <= {"initial_weight_logits", "memory_init.initial"}
+    assert grown["initial_weight_logits"].shape == (2, N + 5) and grown["memory_init.initial"].shape == (N + 5, M)
+    assert torch.equal(grown["initial_weight_logits"][:, :N], weights["initial_weight_logits"])
+    # New slots start no more likely than the least likely old slot, and hold slot 0's initial memory.
+    start = torch.softmax(grown["initial_weight_logits"], dim=-1)
+    assert (start[:, N:].max(dim=1).values <= start[:, :N].min(dim=1).values + 1e-7).all()
+    assert torch.equal(grown["memory_init.initial"][N:], weights["memory_init.initial"][:1].expand(5, -1))
+    bigger = NTM(config(num_slots=N + 5, memory_init=init))
+    bigger.load_state_dict(grown)
+    logits, state, trace = bigger(inputs(), trace=True)
+    assert torch.isfinite(logits).all()
+    assert_distribution(trace.weights)
+    back = state_dict_for_slots(grown, N)  # and back: the original weights
+    assert all(torch.equal(back[k], weights[k]) for k in weights)
+    with pytest.raises(ValueError, match="num_slots must be a positive integer"):
+        state_dict_for_slots(weights, 0)
 
 
 def test_invalid_lstm_config_is_rejected():
