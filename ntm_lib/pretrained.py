@@ -29,7 +29,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .checkpoints import CheckpointError, load_checkpoint, read_checkpoint, sha256
+from .checkpoints import CheckpointError, compress_checkpoint, load_checkpoint, read_checkpoint, sha256
 
 TASK_NAMES = ("copy", "repeat_copy", "repeat_copy_unary", "associative_recall", "ngrams", "priority_sort", "sort", "dyck")
 MODEL_NAMES = ("ntm", "lstm")
@@ -160,7 +160,7 @@ def _init_from_entry(init_from: dict, entries: dict) -> dict:
 def ship(run_dir: str | Path, task: str, model: str, command: list[str], directory: Path = _REPO_DATA,
          variant: str | None = None) -> Path:
     """Copy a finished run's final checkpoint into ``directory`` (weights, configs and history
-    only: no optimiser state), and record it in the manifest with its hash and command."""
+    only: no optimiser state; compressed), and record it in the manifest with its hash and command."""
     key = _key(task, model, variant)
     run_dir = Path(run_dir)
     payload = read_checkpoint(run_dir / "final.pt")
@@ -168,6 +168,7 @@ def ship(run_dir: str | Path, task: str, model: str, command: list[str], directo
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / f"{key}.pt"
     torch.save(slim, target)
+    compress_checkpoint(target)
     load_checkpoint(target)  # refuse to ship something that does not load
     history_file = run_dir / "history.json"
     if history_file.is_file():

@@ -13,6 +13,7 @@ from ntm_lib import NTM, LSTMBaseline, LSTMConfig, NTMConfig
 from ntm_lib.checkpoints import (
     FORMAT,
     CheckpointError,
+    compress_checkpoint,
     load_checkpoint,
     load_into,
     read_checkpoint,
@@ -62,6 +63,31 @@ def test_round_trip_gives_identical_outputs(tmp_path, kind):
     assert torch.equal(got, expected)
     for (name, a), (_, b) in zip(model.state_dict().items(), loaded.state_dict().items()):
         assert torch.equal(a, b), name
+
+
+def test_a_compressed_checkpoint_is_smaller_and_loads_the_same_model(tmp_path):
+    import shutil
+    import zipfile
+
+    torch.manual_seed(0)
+    model = NTM(NTMConfig()).eval()
+    with torch.no_grad():  # trained-looking weights: not the few distinct values of a fresh init
+        for weight in model.parameters():
+            weight.normal_()
+    plain = save_checkpoint(tmp_path / "plain.pt", model, history=[{"sequences": 16}])
+    packed = shutil.copy(plain, tmp_path / "packed.pt")
+    compress_checkpoint(packed)
+    assert os.path.getsize(packed) < os.path.getsize(plain)
+    assert {e.compress_type for e in zipfile.ZipFile(packed).infolist()} == {zipfile.ZIP_DEFLATED}
+    assert read_checkpoint(packed)["history"] == [{"sequences": 16}]
+    with torch.no_grad():
+        assert torch.equal(load_checkpoint(packed)(inputs_for(model))[0], model(inputs_for(model))[0])
+    again = shutil.copy(plain, tmp_path / "again.pt")
+    assert sha256(compress_checkpoint(again)) == sha256(packed), "the same checkpoint compresses to the same bytes"
+
+
+def inputs_for(model) -> torch.Tensor:
+    return torch.randn(2, 5, model.config.input_size, generator=torch.Generator().manual_seed(3))
 
 
 def test_extra_entries_are_kept(tmp_path):

@@ -221,6 +221,9 @@ def test_a_variant_is_shipped_beside_the_main_run(tmp_path, monkeypatch, capsys)
     entries = pretrained.manifest(shipped)
     assert list(entries) == ["copy-ntm-short"] and entries["copy-ntm-short"]["reproduce"].endswith(
         "--ship --variant short --max-sequences 16")
+    import zipfile  # shipped files are compressed (ntm_lib.checkpoints.compress_checkpoint)
+
+    assert {e.compress_type for e in zipfile.ZipFile(shipped / "copy-ntm-short.pt").infolist()} == {zipfile.ZIP_DEFLATED}
     capsys.readouterr()
     assert main(["train", "--out", str(tmp_path / "w"), "--variant", "short"]) == 2
     assert "needs --ship" in capsys.readouterr().err

@@ -44,7 +44,15 @@ def test_every_shipped_model_loads_and_runs_on_its_task(key):
 
 def test_shipped_checkpoints_stay_small():
     total = sum(p.stat().st_size for p in pretrained.pretrained_dir().glob("*.pt"))
-    assert total < 30 * 2**20
+    assert total < 30_000_000, f"the shipped checkpoints take {total:,} bytes; the budget is 30 MB"
+
+
+@pytest.mark.parametrize("key", SHIPPED)
+def test_every_shipped_checkpoint_is_compressed(key):
+    import zipfile
+
+    path = pretrained.pretrained_dir() / pretrained.manifest()[key]["file"]
+    assert {e.compress_type for e in zipfile.ZipFile(path).infolist()} == {zipfile.ZIP_DEFLATED}
 
 
 def test_a_corrupted_checkpoint_is_refused(tmp_path, monkeypatch):
