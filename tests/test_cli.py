@@ -164,7 +164,8 @@ def test_evaluation_table_has_every_condition_for_every_shipped_model():
         for model in result["models"]:
             assert row[model]["bit_errors"] >= 0 and row[model]["bce_bits"] >= 0
     text = markdown_table(result)
-    assert "| length 120 | 4 |" in text and "NTM bit_errors" in text and "NTM-UNREGULARISED bit_errors" in text
+    assert "| condition | sequences | lstm | ntm | ntm-unregularised |" in text
+    assert text.count("| length 120 | 4 |") == 2 and "## Bit errors per sequence" in text and "## BCE bits per sequence" in text
 
 
 def test_evaluate_models_scores_any_models_on_the_eval_test_sets():
