@@ -88,10 +88,12 @@ RECIPES: dict[str, dict[str, tuple[Any, TrainConfig]]] = {
         "ntm": (_ntm(_RECALL), TrainConfig()),
         "lstm": (_lstm(_RECALL), TrainConfig(learning_rate=1e-3)),
     },
-    # The shipped N-gram models trained in two phases: this recipe on the drawn bits (both models
+    # The shipped N-gram models trained in phases: this recipe on the drawn bits (both models
     # flattened, 15.9 and 6.2 bits above the Bayes-optimal cost), then from those weights with
     # --expected-targets (TrainConfig.expected_targets: the Bayes posterior as the target, the
-    # same expected cost without the noise of the draw). The manifest has both commands; chapter 8.
+    # same expected cost without the noise of the draw), and the NTM a third time with 256 slots
+    # (--slots 256): with 128 its write head, one slot back per step, ran out of memory within a
+    # 200-bit sequence. The manifest has every command; chapter 8.
     "ngrams": {
         "ntm": (_ntm(_NGRAMS, controller="lstm"), TrainConfig(**_BUDGET)),
         "lstm": (_lstm(_NGRAMS), TrainConfig(learning_rate=1e-3, **_BUDGET)),
