@@ -9,8 +9,9 @@ r"""Command line: ``python -m ntm_lib {train,eval,viz,bench} ...`` (``--help`` o
 object: task, model, seed, converged, stopped (converged, max_sequences or max_seconds),
 sequences, seconds, val_bit_errors, val_bce_bits, checkpoint. Rerunning the same command on the
 same ``--out`` resumes from ``last.pt``. ``--init-from CHECKPOINT`` starts a new run from another
-run's weights (fine-tuning: a fresh optimiser, a larger batch on a GPU, a new schedule); the run
-records the checkpoint's hash in ``init_from.json``, and ``--ship`` copies that into the manifest.
+run's weights (fine-tuning: a fresh optimiser, a larger batch on a GPU, a new schedule, or with
+``--slots`` a larger NTM memory); the run records the checkpoint's hash in ``init_from.json``, and
+``--ship`` copies that into the manifest.
 """
 
 from __future__ import annotations
