@@ -1,7 +1,9 @@
 # Shared set-up for scripts/test.sh and scripts/book.sh (sourced, not run).
 # Creates or reuses the virtual environment .venv, installs torch==2.13.0 first (an exact pin of
 # the CPU build: an open range would pull a CUDA build of several GB), then the package with its
-# test and book extras, and activates the environment.
+# test and book extras, and activates the environment. Both installs use constraints.txt: exact
+# versions of everything else, so that a fresh install builds the same book (only here: the
+# package's own requirements in pyproject.toml stay loose, for Colab).
 # Environment: PYTHON (interpreter for a new venv, default python3), NTM_SKIP_INSTALL=1 to reuse
 # .venv as it is.
 
@@ -40,9 +42,9 @@ setup_venv() {
   fi
   export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_PROGRESS_BAR=off
   echo "== pip install torch==2.13.0 (first, exact pin: the CPU build)"
-  python -m pip install --quiet "torch==2.13.0"
-  echo "== pip install -e .[test,book]"
-  python -m pip install --quiet -e ".[test,book]"
+  python -m pip install --quiet -c constraints.txt "torch==2.13.0"
+  echo "== pip install -c constraints.txt -e .[test,book]"
+  python -m pip install --quiet -c constraints.txt -e ".[test,book]"
   # The notebooks name the kernel "python3": make sure it is this environment's interpreter.
   python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" >/dev/null
 }
