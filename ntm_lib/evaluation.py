@@ -8,6 +8,12 @@ Results go to ``data/eval/<task>.json`` and ``data/eval/<task>.md``; ``generalis
 reads them back (or recomputes them where ``data/`` is not installed) and ``format_table`` prints
 one as text.
 
+Numbers for the page and checks that survive a change of CPU: the same model on the same inputs
+gives results that differ between CPU kernels (AVX-512, AVX2, scalar; MKL and oneDNN paths) in
+about the 7th significant digit. ``format_number`` and ``rounded`` show at most 4 significant
+digits, and ``assert_metrics_close`` / ``assert_tables_close`` compare a recomputed metric with a
+stored one to ``KERNEL_RTOL``: far above that noise, far below any difference a reader could see.
+
 Measurements for the chapters: ``channel_error_rates`` (how often each output channel is wrong on
 the scored steps) and ``rates_by_value`` (how often something happens, grouped by an integer key,
 e.g. the error rate of a Dyck model at each stack depth).
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
 from pathlib import Path
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -174,17 +181,84 @@ def generalisation_table(task: str, directory: str | Path | None = None) -> dict
     return evaluate_task(task)
 
 
+KERNEL_RTOL = 1e-4  # relative; kernel noise is about 1e-7
+KERNEL_ATOL = 1e-6  # absolute, for metrics that are exactly 0 on one side
+
+
+def format_number(value: float, significant: int = 4, max_decimals: int = 3) -> str:
+    """``value`` in fixed-point notation with at most ``significant`` significant digits and at
+    most ``max_decimals`` decimals: 17.02268 -> "17.02", 0.0978884 -> "0.098", 2067.57 -> "2068".
+    Digits beyond these are float noise that differs from one CPU to the next."""
+    value = float(value)
+    if value == 0 or not math.isfinite(value):
+        return f"{value:.{max_decimals}f}" if value == 0 else str(value)
+    decimals = significant - 1 - math.floor(math.log10(abs(value)))
+    return f"{value:.{min(max(decimals, 0), max_decimals)}f}"
+
+
+def rounded(metrics: Mapping[str, float], significant: int = 4) -> dict[str, float]:
+    """A dict of metrics (e.g. a ``score``) with every value rounded to ``significant``
+    significant digits, for printing: {'bce_bits': 0.09789, ...} instead of 0.09788841009140015."""
+    def one(value: float) -> float:
+        value = float(value)
+        if value == 0 or not math.isfinite(value):
+            return value
+        return round(value, significant - 1 - math.floor(math.log10(abs(value))))
+    return {key: one(value) for key, value in metrics.items()}
+
+
+def metrics_differences(live: Mapping[str, float], stored: Mapping[str, float],
+                        rtol: float = KERNEL_RTOL, atol: float = KERNEL_ATOL) -> list[str]:
+    """The metrics on which ``live`` and ``stored`` disagree beyond ``rtol`` (relative) and
+    ``atol`` (absolute), one line each; a metric present in only one of them is a difference."""
+    lines = [f"{key}: only in {'the live' if key in live else 'the stored'} metrics"
+             for key in sorted(set(live) ^ set(stored))]
+    for key in sorted(set(live) & set(stored)):
+        if not math.isclose(live[key], stored[key], rel_tol=rtol, abs_tol=atol):
+            lines.append(f"{key}: {live[key]!r} recomputed, {stored[key]!r} stored")
+    return lines
+
+
+def assert_metrics_close(live: Mapping[str, float], stored: Mapping[str, float],
+                         rtol: float = KERNEL_RTOL, atol: float = KERNEL_ATOL, what: str = "") -> None:
+    """Raise an AssertionError naming every metric on which a recomputation (``live``) and a
+    stored value (``stored``, e.g. a row of ``data/eval``) differ by more than CPU kernels can."""
+    lines = metrics_differences(live, stored, rtol, atol)
+    if lines:
+        raise AssertionError(f"{what or 'metrics'} differ beyond rtol={rtol:g}, atol={atol:g}:\n  "
+                             + "\n  ".join(lines))
+
+
+def assert_tables_close(live: Mapping[str, Any], stored: Mapping[str, Any],
+                        rtol: float = KERNEL_RTOL, atol: float = KERNEL_ATOL) -> None:
+    """``assert_metrics_close`` for every condition and model of two generalisation tables (e.g.
+    ``evaluate_task(t)`` against ``data/eval/<t>.json``); the conditions, sample settings,
+    test-set seed and models must be the same."""
+    if live.get("seed") != stored.get("seed") or sorted(live["models"]) != sorted(stored["models"]):
+        raise AssertionError(f"tables of different test sets or models: seed {live.get('seed')} vs "
+                             f"{stored.get('seed')}, models {live['models']} vs {stored['models']}")
+    if [(r["condition"], r["sample"]) for r in live["rows"]] != [(r["condition"], r["sample"]) for r in stored["rows"]]:
+        raise AssertionError("tables with different conditions")
+    lines = []
+    for row, old in zip(live["rows"], stored["rows"]):
+        for model in live["models"]:
+            lines += [f"{row['condition']}, {model}, {line}" for line in metrics_differences(row[model], old[model], rtol, atol)]
+    if lines:
+        raise AssertionError(f"tables differ beyond rtol={rtol:g}, atol={atol:g}:\n  " + "\n  ".join(lines))
+
+
 def format_table(table: Mapping[str, Any], metrics: Sequence[str] = ("bit_errors", "bce_bits"),
                  width: int = 10, models: Sequence[str] | None = None) -> str:
     """A generalisation table as fixed-width text: one line per condition, one column per
-    model and metric (e.g. "NTM bit_errors"); ``models`` picks some of the table's models."""
+    model and metric (e.g. "NTM bit_errors"), numbers by ``format_number``; ``models`` picks
+    some of the table's models."""
     models = list(table["models"] if models is None else models)
     label_width = max(len("condition"), *(len(row["condition"]) for row in table["rows"]))
     names = [f"{m.upper()} {k}" for m in models for k in metrics]
     width = max(width, *(len(n) for n in names))
     lines = ["condition".ljust(label_width) + "".join(n.rjust(width + 2) for n in names)]
     for row in table["rows"]:
-        cells = [f"{row[m][k]:.3f}".rjust(width + 2) for m in models for k in metrics]
+        cells = [format_number(row[m][k]).rjust(width + 2) for m in models for k in metrics]
         lines.append(row["condition"].ljust(label_width) + "".join(cells))
     return "\n".join(lines)
 

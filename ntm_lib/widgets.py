@@ -137,7 +137,7 @@ def sweep(ex: AddressingExample, betas: Sequence[float], gates: Sequence[float],
     """Every stage for every combination of the parameter values, in one batched call.
 
     Returns tensors indexed like the grid: content (nb, N), gated (nb, ng, N),
-    shifted (nb, ng, ns, N), sharpened (nb, ng, ns, nk, N).
+    shifted (nb, ng, ns, N), sharpened (nb, ng, ns, nk, N), in the example's dtype.
     """
     grid = list(itertools.product(range(len(betas)), range(len(gates)), range(len(shifts)),
                                   range(len(gammas))))
@@ -148,10 +148,10 @@ def sweep(ex: AddressingExample, betas: Sequence[float], gates: Sequence[float],
         ex.memory.expand(batch, -1, -1),
         ex.w_prev.expand(batch, -1),
         ex.key.expand(batch, -1),
-        beta=torch.tensor(betas, dtype=torch.float32)[ib],
-        g=torch.tensor(gates, dtype=torch.float32)[ig],
-        s=s_table[i_s],
-        gamma=torch.tensor(gammas, dtype=torch.float32)[ik],
+        beta=torch.tensor(betas, dtype=ex.memory.dtype)[ib],
+        g=torch.tensor(gates, dtype=ex.memory.dtype)[ig],
+        s=s_table[i_s].to(ex.memory.dtype),
+        gamma=torch.tensor(gammas, dtype=ex.memory.dtype)[ik],
     )  # each (batch, N), rows in grid order
     shape = (len(betas), len(gates), len(shifts), len(gammas), ex.memory.shape[1])
     w_c, w_g, w_s, w_k = (w.reshape(shape) for w in (w_c, w_g, w_s, w_k))
@@ -252,8 +252,11 @@ def static_addressing_explorer(ex: AddressingExample | None = None,
 
     Returns an ``IPython.display.HTML`` object: range inputs pick beta, g, the shift
     distribution and gamma from the grid; four bar charts show the weighting after each stage.
-    ``start`` holds the initial index into each of the four grids. The numbers are rounded to
-    three decimals and the element id is derived from them, so re-running gives the same HTML.
+    ``start`` holds the initial index into each of the four grids.
+
+    The same HTML on every CPU: the sweep runs in float64, so that its rounding to three decimals
+    cannot flip where float32 kernels differ in the 7th digit, and the element id is a hash of
+    the inputs (the grid, the example's numbers rounded, ``start``), not of computed floats.
     """
     from IPython.display import HTML
 
@@ -261,7 +264,8 @@ def static_addressing_explorer(ex: AddressingExample | None = None,
 
     ex = ex or example()
     shifts = shifts or SHIFT_PRESETS
-    result = sweep(ex, betas, gates, list(shifts.values()), gammas)
+    ex64 = ex._replace(memory=ex.memory.double(), key=ex.key.double(), w_prev=ex.w_prev.double())
+    result = sweep(ex64, betas, gates, list(shifts.values()), gammas)
     data = {
         "betas": [f"{b:g}" for b in betas],
         "gates": [f"{g:g}" for g in gates],
@@ -271,7 +275,10 @@ def static_addressing_explorer(ex: AddressingExample | None = None,
         **{name: _rounded(w) for name, w in result.items()},
     }
     payload = json.dumps(data, separators=(",", ":"))
-    uid = "ntm-explorer-" + hashlib.sha1(payload.encode()).hexdigest()[:10]
+    inputs = {"grid": [data["betas"], data["gates"], {k: list(v) for k, v in shifts.items()}, data["gammas"]],
+              "memory": _rounded(ex64.memory[0]), "key": _rounded(ex64.key[0]), "w_prev": data["w_prev"],
+              "start": list(start)}
+    uid = "ntm-explorer-" + hashlib.sha1(json.dumps(inputs, separators=(",", ":")).encode()).hexdigest()[:10]
 
     names = [("beta", "key strength β", betas), ("g", "gate g", gates),
              ("s", "shift s", list(shifts)), ("gamma", "sharpen γ", gammas)]

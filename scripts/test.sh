@@ -2,7 +2,8 @@
 # The project's one test command (README; .ci/run runs exactly this):
 #   1. set-up: .venv with torch==2.13.0 and `pip install -e ".[test,book]"`; Debian's chromium
 #   2. unit tests                     pytest tests (all but the browser test)
-#   3. every chapter executes         pytest --nbval chapters/ (outputs compared with the committed ones)
+#   3. every chapter executes, twice  pytest --nbval chapters/ (outputs compared with the committed ones),
+#                                     with this CPU's native kernels and with the scalar ones forced
 #   4. the book builds                jupyter-book build . -W -n --keep-going (warnings are errors)
 #   5. the pages render in a browser  pytest tests/browser (headless Chromium on _build/html)
 # Prints the time each stage took. Runs as root on a fresh Debian machine (uses sudo otherwise).
@@ -38,9 +39,30 @@ record "set-up (venv, pip, chromium)" $((SECONDS - start))
 
 stage "unit tests" python -m pytest tests --ignore=tests/browser -q -p no:cacheprovider "$@"
 
-stage "chapters (pytest --nbval)" python -m pytest --nbval chapters/ \
-  --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env \
-  --nbval-cell-timeout=300 -q -p no:cacheprovider
+# The chapters must reproduce their committed outputs on any x86-64 CPU, whose kernels (AVX-512,
+# AVX2, scalar; MKL's code paths) give floats that differ in the 7th digit. Two passes prove it:
+# the machine's native kernels, and the scalar ones with MKL's compatible path forced. They run
+# side by side, one core each (one thread per kernel, see above); the second pass's log is printed
+# when both are done.
+nbval_pass() {  # nbval_pass [ENV=VALUE...]: every chapter, outputs compared with the committed ones
+  env "$@" python -m pytest --nbval chapters/ \
+    --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env \
+    --nbval-cell-timeout=300 -q -p no:cacheprovider
+}
+chapters_on_two_kernel_sets() {
+  local log status_native status_scalar
+  log=$(mktemp)
+  nbval_pass ATEN_CPU_CAPABILITY=default MKL_CBWR=COMPATIBLE >"$log" 2>&1 &
+  local scalar=$!
+  echo "== native kernels ($(python -c 'import torch; print(torch.backends.cpu.get_cpu_capability())'))"
+  status_native=0; nbval_pass || status_native=$?
+  status_scalar=0; wait "$scalar" || status_scalar=$?
+  echo; echo "== scalar kernels (ATEN_CPU_CAPABILITY=default MKL_CBWR=COMPATIBLE)"
+  cat "$log"; rm -f "$log"
+  echo "nbval exit status: native $status_native, scalar $status_scalar"
+  [ "$status_native" -eq 0 ] && [ "$status_scalar" -eq 0 ]
+}
+stage "chapters (nbval, native + scalar kernels)" chapters_on_two_kernel_sets
 
 rm -rf _build/html _build/jupyter_execute _build/.doctrees _build/screenshots
 stage "book build (-W -n --keep-going)" jupyter-book build . -W -n --keep-going --all -q

@@ -67,3 +67,45 @@ def test_rates_by_value_groups_and_masks():
     assert evaluation.rates_by_value(keys, events)[0] == [0, 2, 5, 7]
     with pytest.raises(ValueError):
         evaluation.rates_by_value(keys, events[:, :3])
+
+
+@pytest.mark.parametrize("value, text", [
+    (17.022681713, "17.02"), (0.09788841009, "0.098"), (2067.571044, "2068"), (355.73, "355.7"),
+    (0.0, "0.000"), (1.5, "1.500"), (-0.6068301, "-0.607"), (126.58, "126.6"), (0.01, "0.010")])
+def test_format_number_keeps_four_significant_digits_and_three_decimals(value, text):
+    assert evaluation.format_number(value) == text
+
+
+def test_a_kernel_sized_change_leaves_printed_numbers_alone():
+    # The numbers the chapters print, perturbed as another CPU's kernels perturb them (~1e-7).
+    for value in (0.09788841009140015, 0.6068301200866699, 1.5060720443725586, 2067.571044921875):
+        assert evaluation.format_number(value) == evaluation.format_number(value * (1 + 2e-7))
+        assert evaluation.rounded({"x": value}) == evaluation.rounded({"x": value * (1 - 2e-7)})
+
+
+def test_rounded_keeps_four_significant_digits():
+    assert evaluation.rounded({"bit_errors": 0.0, "bce_bits": 0.09788841009140015, "big": 2067.571}) == {
+        "bit_errors": 0.0, "bce_bits": 0.09789, "big": 2068.0}
+
+
+def test_assert_metrics_close_accepts_kernel_noise_and_names_real_differences():
+    stored = {"bit_errors": 0.0, "bce_bits": 0.24988060}
+    evaluation.assert_metrics_close({"bit_errors": 0.0, "bce_bits": 0.24988162}, stored)  # rel 4e-6
+    with pytest.raises(AssertionError, match="bce_bits: 0.2502"):
+        evaluation.assert_metrics_close({"bit_errors": 0.0, "bce_bits": 0.2502}, stored)
+    with pytest.raises(AssertionError, match="bit_errors"):
+        evaluation.assert_metrics_close({"bit_errors": 0.01, "bce_bits": 0.24988060}, stored)
+    with pytest.raises(AssertionError, match="only in the stored"):
+        evaluation.assert_metrics_close({"bit_errors": 0.0}, stored)
+
+
+def test_assert_tables_close_compares_every_row_and_model():
+    live = json.loads(json.dumps(TABLE))
+    live["rows"][0]["ntm"]["bce_bits"] *= 1 + 1e-6
+    evaluation.assert_tables_close(live, TABLE)
+    live["rows"][0]["lstm"]["bce_bits"] = 3.3
+    with pytest.raises(AssertionError, match="length 10, lstm, bce_bits"):
+        evaluation.assert_tables_close(live, TABLE)
+    other_seed = dict(TABLE, seed=2)
+    with pytest.raises(AssertionError, match="different test sets"):
+        evaluation.assert_tables_close(other_seed, TABLE)
