@@ -108,7 +108,8 @@ def run(path: Path, seed: int, timeout: int) -> tuple[nbformat.NotebookNode, flo
             client.execute_cell(cell, index)
             if cell.metadata.get("check") and any(o.output_type == "error" for o in cell.outputs):
                 probe = nbformat.v4.new_code_cell(f"_probe({cell.source!r})")
-                client.execute_cell(probe, index)
+                client.execute_cell(probe, index)  # (nbclient puts the probe in the notebook at index)
+                nb.cells[index] = cell
                 cell.outputs += [o for o in probe.outputs if o.output_type == "stream"]
     return nb, time.time() - start
 
