@@ -78,7 +78,7 @@ def _non_negative_float(text: str) -> float:
 
 # NTMConfig fields the train command can set (--read-heads, --controller, ...), all NTM-only.
 NTM_SETTINGS = ("num_read_heads", "num_write_heads", "controller", "controller_size", "shift_radius", "memory_init",
-                "num_slots")
+                "num_slots", "write_rule")
 
 # --max-seconds without --max-sequences: train until the clock runs out, not until the recipe's
 # default cap (TrainConfig.max_sequences, 500,000) that would otherwise end the run silently.
@@ -257,6 +257,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="NTM heads shift by -R..+R slots (default: the recipe's, 1)")
     p.add_argument("--memory-init", choices=["constant", "learned", "random"],
                    help="NTM initial memory (default: the recipe's)")
+    p.add_argument("--write-rule", choices=["paper", "sequential"],
+                   help="NTM with several write heads: 'paper' (all erasures, then all additions; the "
+                        "default) or 'sequential' (head by head; the rule of the shipped sort NTMs)")
     p.add_argument("--slots", type=_positive_int, dest="num_slots", metavar="N",
                    help="NTM memory slots (default: the recipe's, 128); with --init-from, a checkpoint "
                         "with another number of slots is resized (ntm_lib.ntm.state_dict_for_slots)")

@@ -33,7 +33,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .models import build_model, model_description
+from .models import build_model, model_description, normalised_description
 
 FORMAT = "ntm_lib.checkpoint/1"
 
@@ -115,7 +115,11 @@ def read_checkpoint(path: str | os.PathLike, expected_sha256: str | None = None)
 def load_into(model: nn.Module, payload: dict[str, Any], source: str = "checkpoint") -> None:
     """Load weights into an existing model, with a clear error if it was built for another config."""
     expected = model_description(model)
-    if payload["model"] != expected:
+    try:
+        stored = normalised_description(payload["model"])
+    except (KeyError, ValueError, TypeError) as exc:
+        raise CheckpointError(f"{source} describes a model that cannot be built: {exc}") from exc
+    if stored != expected:
         raise CheckpointError(
             f"{source} holds a {payload['model']['kind']} model with config {payload['model']['config']}, "
             f"but the model given is a {expected['kind']} with config {expected['config']}"

@@ -1,6 +1,7 @@
 r"""The memory matrix: reading, writing, and how memory starts.
 
-NTM paper, section 3.1 (reading, eq. 2) and 3.2 (writing, eqs. 3-4). Shapes: memory (B, N, M),
+NTM paper, section 3.1 (reading, eq. 2) and 3.2 (writing, eqs. 3-4; several write heads:
+``write_heads``). Shapes: memory (B, N, M),
 weightings (B, N), vectors (B, M); extra leading dimensions broadcast as in ``addressing``.
 
 Initialisation schemes follow Collier & Beel (2018), who found that a small constant memory
@@ -32,6 +33,33 @@ def write(memory: Tensor, w: Tensor, erase: Tensor, add: Tensor) -> Tensor:
     w = w.unsqueeze(-1)  # (B, N, 1)
     erased = memory * (1 - w * erase.unsqueeze(-2))  # (B, N, M)
     return erased + w * add.unsqueeze(-2)
+
+
+def write_heads(memory: Tensor, w: Tensor, erase: Tensor, add: Tensor) -> Tensor:
+    r"""Several write heads at once, as the NTM paper combines them (section 3.2): every head's
+    erasure first, multiplicatively, then every head's addition, so their order does not matter:
+
+        M(i) <- M(i) * prod_j (1 - w_j(i) e_j) + sum_j w_j(i) a_j
+
+    memory: (B, N, M), w: (B, W, N), erase: (B, W, M) in [0, 1], add: (B, W, M). Returns the new
+    memory (B, N, M). With one head this is ``write`` exactly.
+    """
+    w = w.unsqueeze(-1)  # (B, W, N, 1)
+    keep = (1 - w * erase.unsqueeze(-2)).prod(dim=-3)  # (B, N, M): what all the erasures leave
+    return memory * keep + (w * add.unsqueeze(-2)).sum(dim=-3)
+
+
+def write_heads_in_order(memory: Tensor, w: Tensor, erase: Tensor, add: Tensor) -> Tensor:
+    r"""Several write heads one after the other, each erasing and adding before the next: the
+    rule of ntm_lib before ``NTMConfig.write_rule`` existed, kept so that models trained with it
+    behave as they did. Head j's addition can be erased by head j + 1, so the order matters.
+    Shapes as in ``write_heads``."""
+    for j in range(w.shape[-2]):
+        memory = write(memory, w[..., j, :], erase[..., j, :], add[..., j, :])
+    return memory
+
+
+WRITE_RULES = {"paper": write_heads, "sequential": write_heads_in_order}
 
 
 class MemoryInit(nn.Module):

@@ -34,3 +34,11 @@ def model_description(model: nn.Module) -> dict[str, Any]:
     if kind not in MODEL_KINDS:
         raise TypeError(f"{type(model).__name__} is not one of the model kinds {sorted(MODEL_KINDS)}")
     return {"kind": kind, "config": asdict(model.config)}
+
+
+def normalised_description(description: dict[str, Any]) -> dict[str, Any]:
+    """A stored kind and config (e.g. from an older checkpoint) with every field the config class
+    has now: a missing field gets what its absence meant (``config_from_dict``)."""
+    config_cls, _ = MODEL_KINDS[description["kind"]]
+    return {"kind": description["kind"], "config": asdict(config_from_dict(config_cls, description["config"]))}
+

@@ -7,7 +7,8 @@ NTM paper, section 3 (Figure 1). One step, ``NTM.step(x_t, state) -> (features_t
     3. head parameters   = heads(features)                    (k, beta, g, s, gamma; e, a)
     4. weightings w_t    = address(M_{t-1}, w_{t-1}, ...)     (eqs. 5-9, every head at once)
     5. reads r_t         = read(M_{t-1}, w_t^read)            (eq. 2)
-    6. memory M_t        = write(M_{t-1}, w_t^write, e, a)    (eqs. 3-4, write heads in order)
+    6. memory M_t        = write(M_{t-1}, w_t^write, e, a)    (eqs. 3-4; several write heads:
+                                                                all erasures, then all additions)
 
 and the output logits y_t = W [features_t, r_t] + b. ``NTM.forward`` runs the step over a whole
 sequence and applies the output layer once to all steps.
@@ -18,7 +19,7 @@ State is explicit (``NTMState``): nothing is stored on the module between calls.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import torch
 from torch import Tensor, nn
@@ -26,7 +27,7 @@ from torch import Tensor, nn
 from .addressing import address
 from .controllers import FeedForwardController, LSTMController
 from .heads import Heads
-from .memory import MEMORY_INITS, MemoryInit, read, write
+from .memory import MEMORY_INITS, WRITE_RULES, MemoryInit, read
 
 CONTROLLERS = ("feedforward", "lstm")
 
@@ -46,6 +47,16 @@ class NTMConfig:
     num_write_heads: int = 1
     shift_radius: int = 1  # R: shifts -1, 0, +1, as in the paper
     memory_init: str = "constant"  # Collier & Beel's best scheme
+    # How several write heads combine: "paper" (section 3.2: all erasures, then all additions;
+    # their order does not matter) or "sequential" (head by head, erase then add: the rule of
+    # models trained before this field existed). With one write head the two are the same.
+    write_rule: str = "paper"
+
+    # A config stored before a field existed meant this (``config_from_dict``): earlier NTMs
+    # wrote head by head; with one write head that is the paper's rule, and is recorded as such.
+    LEGACY: ClassVar[dict[str, Any]] = {
+        "write_rule": lambda values: "sequential" if values.get("num_write_heads", 1) > 1 else "paper",
+    }
 
     def __post_init__(self):
         positive = ("input_size", "output_size", "controller_size", "num_slots", "word_size", "shift_radius")
@@ -63,6 +74,8 @@ class NTMConfig:
             raise ValueError(f"NTMConfig.controller must be one of {CONTROLLERS}, got {self.controller!r}")
         if self.activation not in ("relu", "tanh"):
             raise ValueError(f"NTMConfig.activation must be 'relu' or 'tanh', got {self.activation!r}")
+        if self.write_rule not in WRITE_RULES:
+            raise ValueError(f"NTMConfig.write_rule must be one of {tuple(WRITE_RULES)}, got {self.write_rule!r}")
         if self.memory_init not in MEMORY_INITS:
             raise ValueError(f"NTMConfig.memory_init must be one of {MEMORY_INITS}, got {self.memory_init!r}")
         if 2 * self.shift_radius + 1 > self.num_slots:
@@ -148,27 +161,29 @@ class NTM(nn.Module):
         weights, stages = address(memory, state.weights, p.key, p.beta, p.g, p.s, p.gamma)  # (B, H, N)
         read_weights = weights[:, : c.num_read_heads]  # (B, R, N)
         reads = read(memory, read_weights)  # (B, R, M)
-        new_memory = state.memory
-        for j in range(c.num_write_heads):
-            w = weights[:, c.num_read_heads + j]  # (B, N)
-            new_memory = write(new_memory, w, p.erase[:, j], p.add[:, j])
+        write_weights = weights[:, c.num_read_heads:]  # (B, W, N)
+        new_memory = WRITE_RULES[c.write_rule](state.memory, write_weights, p.erase, p.add) if c.num_write_heads \
+            else state.memory
         if trace is not None:
             trace.append((*stages[:3], weights, p.erase, p.add, reads, new_memory))
         output_features = torch.cat([features, reads.flatten(1)], dim=-1)  # (B, C + R*M)
         return output_features, NTMState(new_memory, reads, weights, controller_state)
 
     def forward(
-        self, inputs: Tensor, state: NTMState | None = None, *, trace: bool = False
+        self, inputs: Tensor, state: NTMState | None = None, *, trace: bool = False,
+        generator: torch.Generator | None = None,
     ) -> tuple[Tensor, NTMState] | tuple[Tensor, NTMState, NTMTrace]:
         """Run over a sequence. inputs: (B, T, input_size).
 
         Returns logits (B, T, output_size) aligned with the inputs and the final state; with
         ``trace=True`` also an ``NTMTrace``. Pass ``state`` to continue from an earlier call.
+        ``generator`` draws the initial memory of ``memory_init="random"`` (else torch's global
+        generator); the other schemes draw nothing.
         """
         check_sequence(inputs, self.config.input_size, "NTM")
         batch, steps, _ = inputs.shape
         if state is None:
-            state = self.initial_state(batch)
+            state = self.initial_state(batch, generator)
         elif state.memory.shape[0] != batch:
             raise ValueError(f"state is for batch size {state.memory.shape[0]}, inputs have {batch}")
         records: list | None = [] if trace else None
@@ -214,9 +229,12 @@ def state_dict_for_slots(state_dict: dict[str, Tensor], num_slots: int) -> dict[
 
 
 def config_from_dict(cls: Any, values: dict) -> Any:
-    """Build a config dataclass from a dict, with a clear error for unknown or missing keys."""
+    """Build a config dataclass from a dict (e.g. one stored in a checkpoint), with a clear error
+    for unknown keys. A field missing from the dict gets what its absence meant when the dict was
+    written (``cls.LEGACY``, a function of the dict) or else its default."""
     known = set(cls.__dataclass_fields__)
     unknown = set(values) - known
     if unknown:
         raise ValueError(f"unknown {cls.__name__} fields {sorted(unknown)}; expected a subset of {sorted(known)}")
-    return cls(**values)
+    legacy = {name: meaning(values) for name, meaning in getattr(cls, "LEGACY", {}).items() if name not in values}
+    return cls(**values, **legacy)

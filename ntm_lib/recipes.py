@@ -106,12 +106,16 @@ RECIPES: dict[str, dict[str, tuple[Any, TrainConfig]]] = {
     # 300000,480000,700000): each step bought 5-10 BCE bits that the previous rate had stopped
     # giving (61 -> 51 -> 46 -> 44 on validation); the manifest has the exact command. The default
     # shipped NTM is this recipe with --read-heads 4 --write-heads 4 --shift-radius 3 (chapter 9).
+    # Priority sort and sort keep write_rule="sequential" (write heads one after the other): their
+    # shipped NTMs were trained with it, and the manifest's commands must reproduce them.
+    # --write-rule paper trains with the paper's rule (all erasures, then all additions).
     "priority_sort": {
-        "ntm": (_ntm(_PSORT, memory_init="learned"), TrainConfig(**_BUDGET)),
+        "ntm": (_ntm(_PSORT, memory_init="learned", write_rule="sequential"), TrainConfig(**_BUDGET)),
         "lstm": (_lstm(_PSORT), TrainConfig(learning_rate=1e-3, **_BUDGET)),
     },
     "sort": {
-        "ntm": (_ntm(_SORT, controller="lstm", num_read_heads=2, num_write_heads=2), TrainConfig()),
+        "ntm": (_ntm(_SORT, controller="lstm", num_read_heads=2, num_write_heads=2, write_rule="sequential"),
+                TrainConfig()),
         "lstm": (_lstm(_SORT), TrainConfig(learning_rate=1e-3)),
     },
     "dyck": {

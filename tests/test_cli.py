@@ -335,11 +335,11 @@ def test_ntm_settings_can_be_set_on_the_command_line(tmp_path, capsys):
     out = tmp_path / "settings"
     argv = ["train", "--task", "copy", "--out", str(out), "--max-sequences", "16", "--no-progress",
             "--controller", "lstm", "--controller-size", "24", "--shift-radius", "2", "--memory-init", "learned",
-            "--slots", "40"]
+            "--slots", "40", "--write-heads", "2", "--write-rule", "sequential"]
     assert main(argv) == 0
     config = load_checkpoint(out / "final.pt").config
     assert (config.controller, config.controller_size, config.shift_radius, config.memory_init) == ("lstm", 24, 2, "learned")
-    assert config.num_slots == 40
+    assert (config.num_slots, config.num_write_heads, config.write_rule) == (40, 2, "sequential")
     capsys.readouterr()
     assert main(["train", "--out", str(tmp_path / "s"), "--shift-radius", "64", "--no-progress"]) == 2
     assert "shift_radius 64 needs 2R+1 <= num_slots (128)" in capsys.readouterr().err

@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch.testing import assert_close
 
-from ntm_lib.memory import MEMORY_INITS, MemoryInit, read, write
+from ntm_lib.memory import MEMORY_INITS, MemoryInit, read, write, write_heads, write_heads_in_order
 
 B, N, M, R = 3, 7, 5, 2
 
@@ -183,3 +183,79 @@ def test_unknown_memory_init_is_rejected():
 def test_memory_init_follows_the_module_dtype(scheme):
     init = MemoryInit(scheme, N, M).double()
     assert init(B, generator(0)).dtype == torch.float64
+
+
+# --- several write heads (section 3.2) -----------------------------------------------------------
+W = 3
+
+
+def several_heads(seed: int, dtype=torch.float64):
+    gen = generator(seed)
+    memory = torch.randn(B, N, M, generator=gen, dtype=dtype)
+    w = random_weighting(gen, B, W, N, dtype=dtype)
+    erase = torch.rand(B, W, M, generator=gen, dtype=dtype)
+    add = torch.randn(B, W, M, generator=gen, dtype=dtype)
+    return memory, w, erase, add
+
+
+def loop_write_heads(memory, w, erase, add):
+    """Section 3.2, one scalar at a time: M(i) prod_j (1 - w_j(i) e_j), then + sum_j w_j(i) a_j."""
+    batch, slots, width = memory.shape
+    out = torch.zeros_like(memory)
+    for b in range(batch):
+        for i in range(slots):
+            for m in range(width):
+                keep, added = 1.0, 0.0
+                for j in range(w.shape[1]):
+                    keep *= 1 - w[b, j, i].item() * erase[b, j, m].item()
+                    added += w[b, j, i].item() * add[b, j, m].item()
+                out[b, i, m] = memory[b, i, m].item() * keep + added
+    return out
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_write_heads_matches_loop_reference(seed):
+    memory, w, erase, add = several_heads(seed)
+    assert_close(write_heads(memory, w, erase, add), loop_write_heads(memory, w, erase, add))
+
+
+def test_write_heads_order_does_not_matter_but_in_order_it_does():
+    memory, w, erase, add = several_heads(3)
+    order = torch.tensor([2, 0, 1])
+    assert_close(write_heads(memory, w, erase, add), write_heads(memory, w[:, order], erase[:, order], add[:, order]))
+    in_order = write_heads_in_order(memory, w, erase, add)
+    assert not torch.allclose(in_order, write_heads_in_order(memory, w[:, order], erase[:, order], add[:, order]))
+
+
+def test_one_write_head_is_write_exactly_under_both_rules():
+    memory, w, erase, add = random_inputs(4, dtype=torch.float32)
+    expected = write(memory, w, erase, add)
+    for rule in (write_heads, write_heads_in_order):
+        assert torch.equal(rule(memory, w.unsqueeze(1), erase.unsqueeze(1), add.unsqueeze(1)), expected)
+
+
+def test_write_heads_in_order_is_write_after_write():
+    memory, w, erase, add = several_heads(5)
+    expected = memory
+    for j in range(W):
+        expected = write(expected, w[:, j], erase[:, j], add[:, j])
+    assert_close(write_heads_in_order(memory, w, erase, add), expected)
+
+
+def test_a_full_erase_by_any_head_clears_the_row_before_every_addition():
+    # Head 0 adds to row 2; head 1 erases row 2 fully. The paper's rule keeps head 0's addition
+    # (erasures come first); writing head by head loses it.
+    memory = torch.randn(1, N, M, dtype=torch.float64)
+    w = torch.zeros(1, 2, N, dtype=torch.float64)
+    w[0, :, 2] = 1.0
+    erase = torch.stack([torch.zeros(M), torch.ones(M)]).unsqueeze(0).double()
+    add = torch.stack([torch.full((M,), 3.0), torch.zeros(M)]).unsqueeze(0).double()
+    assert_close(write_heads(memory, w, erase, add)[0, 2], torch.full((M,), 3.0, dtype=torch.float64))
+    assert_close(write_heads_in_order(memory, w, erase, add)[0, 2], torch.zeros(M, dtype=torch.float64))
+    untouched = [i for i in range(N) if i != 2]
+    assert torch.equal(write_heads(memory, w, erase, add)[0, untouched], memory[0, untouched])
+
+
+def test_gradcheck_write_heads():
+    assert torch.autograd.gradcheck(write_heads, _leaves(*several_heads(8)))
+

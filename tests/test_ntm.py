@@ -98,14 +98,18 @@ def test_traced_run_invariants(num_read, num_write, controller, init):
     assert_close(trace.weights[:, -1], state.weights)
     untraced, _ = model(x, state0)
     assert_close(untraced, logits)
-    # Each step reads M_{t-1} with the read weightings (eq. 2), then writes (eqs. 3-4) with each
-    # write head in order.
+    # Each step reads M_{t-1} with the read weightings (eq. 2), then writes (eqs. 3-4): every
+    # write head's erasure, then every addition (section 3.2), one slot at a time here.
     memory = state0.memory
     for t in range(steps):
         w = trace.weights[:, t]
         assert_close(trace.reads[:, t], read(memory.unsqueeze(1), w[:, :num_read]))
+        erased = memory
         for j in range(num_write):
-            memory = write(memory, w[:, num_read + j], trace.erase[:, t, j], trace.add[:, t, j])
+            erased = write(erased, w[:, num_read + j], trace.erase[:, t, j], torch.zeros_like(trace.add[:, t, j]))
+        for j in range(num_write):
+            erased = erased + w[:, num_read + j].unsqueeze(-1) * trace.add[:, t, j].unsqueeze(-2)
+        memory = erased
         assert_close(trace.memory[:, t], memory)
 
 
@@ -331,6 +335,7 @@ def test_state_for_another_batch_size_is_rejected():
     ({"shift_radius": 4}, r"shift_radius 4 needs 2R\+1 <= num_slots \(7\)"),
     ({"num_read_heads": -1}, "num_read_heads must be an integer >= 0"),
     ({"num_read_heads": 0, "num_write_heads": 0}, "at least one head"),
+    ({"write_rule": "last"}, r"write_rule must be one of \('paper', 'sequential'\), got 'last'"),
 ])
 def test_invalid_ntm_configs_are_rejected(changes, message):
     with pytest.raises(ValueError, match=message):
@@ -389,6 +394,63 @@ def test_build_model_errors():
         build_model("lstm", config())
     with pytest.raises(ValueError, match="num_slots must be a positive integer"):
         build_model("ntm", {"num_slots": 0})
+
+
+# --- several write heads: the paper's rule, and models stored before it -----------------------
+
+
+def test_the_ntm_writes_with_its_configured_rule():
+    from ntm_lib.memory import write_heads, write_heads_in_order
+    for rule, function in (("paper", write_heads), ("sequential", write_heads_in_order)):
+        model = make_ntm(num_read_heads=1, num_write_heads=2, write_rule=rule)
+        state = model.initial_state(B)
+        x = inputs()[:, 0]
+        _, new_state = model.step(x, state)
+        p = model.heads(model.controller(torch.cat([x, state.reads.flatten(1)], -1), state.controller)[0])
+        expected = function(state.memory, new_state.weights[:, 1:], p.erase, p.add)
+        assert_close(new_state.memory, expected)
+    paper, in_order = make_ntm(num_write_heads=2), make_ntm(num_write_heads=2, write_rule="sequential")
+    assert not torch.allclose(paper(inputs())[0], in_order(inputs())[0])  # same weights, other memory
+
+
+def test_a_config_stored_before_write_rule_existed_keeps_its_rule():
+    from ntm_lib.ntm import config_from_dict
+    stored = {k: v for k, v in model_description(make_ntm(num_write_heads=2))["config"].items() if k != "write_rule"}
+    assert config_from_dict(NTMConfig, stored).write_rule == "sequential"
+    assert config_from_dict(NTMConfig, {**stored, "num_write_heads": 1}).write_rule == "paper"  # the same rule
+    assert config_from_dict(NTMConfig, {**stored, "write_rule": "paper"}).write_rule == "paper"
+
+
+def test_a_checkpoint_stored_before_write_rule_existed_loads_and_resumes(tmp_path):
+    from ntm_lib.checkpoints import load_checkpoint, load_into, read_checkpoint, save_checkpoint
+    model = make_ntm(num_write_heads=2, write_rule="sequential")
+    path = save_checkpoint(tmp_path / "old.pt", model)
+    payload = torch.load(path, weights_only=True)
+    del payload["model"]["config"]["write_rule"]  # as written before the field existed
+    torch.save(payload, path)
+    loaded = load_checkpoint(path)
+    assert loaded.config.write_rule == "sequential"
+    assert torch.equal(loaded(inputs())[0], model(inputs())[0])
+    load_into(make_ntm(num_write_heads=2, write_rule="sequential"), read_checkpoint(path))
+    with pytest.raises(Exception, match="write_rule"):
+        load_into(make_ntm(num_write_heads=2), read_checkpoint(path))  # the paper's rule: another model
+
+
+def test_shipped_ntms_with_several_write_heads_keep_the_sequential_rule():
+    import ntm_lib
+    for task in ("sort", "priority_sort"):
+        model = ntm_lib.load_pretrained(task, "ntm")
+        assert model.config.num_write_heads > 1 and model.config.write_rule == "sequential"
+        assert ntm_lib.recipes.recipe(task, "ntm")[1].write_rule == "sequential"  # the manifest's commands reproduce them
+
+
+def test_forward_draws_a_random_initial_memory_from_the_generator_given():
+    model = make_ntm(memory_init="random")
+    a = model(inputs(), generator=torch.Generator().manual_seed(5))[0]
+    torch.manual_seed(123)  # the global generator does not matter
+    b = model(inputs(), generator=torch.Generator().manual_seed(5))[0]
+    assert torch.equal(a, b)
+    assert not torch.equal(a, model(inputs(), generator=torch.Generator().manual_seed(6))[0])
 
 
 # --- CUDA ------------------------------------------------------------------------------------------
