@@ -8,11 +8,13 @@ from typing import Any
 from torch import nn
 
 from .baselines import LSTMBaseline, LSTMConfig
+from .dnc import DNC, DNCConfig
 from .ntm import NTM, NTMConfig, config_from_dict
 
 MODEL_KINDS: dict[str, tuple[type, type]] = {
     "ntm": (NTMConfig, NTM),
     "lstm": (LSTMConfig, LSTMBaseline),
+    "dnc": (DNCConfig, DNC),
 }
 
 

@@ -386,7 +386,7 @@ def test_build_model_from_dataclass_or_dict():
 
 
 def test_build_model_errors():
-    with pytest.raises(ValueError, match=r"unknown model kind 'gru'; expected one of \['lstm', 'ntm'\]"):
+    with pytest.raises(ValueError, match=r"unknown model kind 'gru'; expected one of \['dnc', 'lstm', 'ntm'\]"):
         build_model("gru", {})
     with pytest.raises(ValueError, match=r"unknown NTMConfig fields \['slots'\]"):
         build_model("ntm", {"slots": 7})

@@ -1,0 +1,235 @@
+r"""The Differentiable Neural Computer (Graves et al. 2016, Nature 538; section Methods).
+
+An NTM's successor: the same controller-plus-memory design, with three new mechanisms for the
+memory (``ntm_lib.dnc_addressing``): usage and an allocation weighting that find free slots and
+free them again, and a temporal link matrix that remembers in which order slots were written.
+One step, ``DNC.step(x_t, state) -> (features_t, state)``:
+
+    1. controller input  = [x_t, r_{t-1}]                         (task input and last reads)
+    2. features, ctrl    = controller(input, ctrl_{t-1})
+    3. interface         = DNCInterface(features)                   (keys, strengths, gates, modes)
+    4. usage u_t         = usage(u_{t-1}, w^w_{t-1}, retention(f_t, w^r_{t-1}))
+    5. write weighting   = write_weighting(allocation(u_t), C(M_{t-1}, k^w, beta^w), g^a, g^w)
+    6. memory M_t        = write(M_{t-1}, w^w_t, e_t, v_t)           (erase, then add)
+    7. link, precedence  = link(L_{t-1}, p_{t-1}, w^w_t), precedence(p_{t-1}, w^w_t)
+    8. read weightings   = read_weighting(backward, C(M_t, k^r, beta^r), forward, pi)
+    9. reads r_t         = read(M_t, w^r_t)
+
+and the output logits y_t = W [features_t, r_t] + b (the paper's v_t + W_r r_t). Unlike the NTM,
+the DNC reads the memory *after* this step's write. C is the NTM's content weighting
+(``ntm_lib.addressing.content_weighting``) with key strengths beta >= 1 ("oneplus").
+
+State is explicit (``DNCState``); ``DNC`` has the interface of ``ntm_lib.NTM``: ``model(inputs)
+-> (logits, state)``, with ``trace=True`` also a ``DNCTrace``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import NamedTuple
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from . import dnc_addressing as dnc
+from .addressing import content_weighting
+from .controllers import FeedForwardController, LSTMController
+from .memory import MEMORY_INITS, MemoryInit, read, write
+from .ntm import CONTROLLERS, check_sequence
+
+
+@dataclass(frozen=True)
+class DNCConfig:
+    """Sizes and choices of a DNC (one write head, as in the paper). Defaults: the copy task's
+    8 bits, an LSTM controller as in the paper, a small memory."""
+
+    input_size: int = 9
+    output_size: int = 8
+    controller: str = "lstm"  # "lstm" (the paper's) or "feedforward"
+    controller_size: int = 100  # C
+    activation: str = "tanh"  # feed-forward only
+    num_slots: int = 32  # N
+    word_size: int = 20  # W in the paper, M in this library
+    num_read_heads: int = 1  # R
+    memory_init: str = "constant"
+
+    def __post_init__(self):
+        for name in ("input_size", "output_size", "controller_size", "num_slots", "word_size", "num_read_heads"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"DNCConfig.{name} must be a positive integer, got {value!r}")
+        if self.controller not in CONTROLLERS:
+            raise ValueError(f"DNCConfig.controller must be one of {CONTROLLERS}, got {self.controller!r}")
+        if self.activation not in ("relu", "tanh"):
+            raise ValueError(f"DNCConfig.activation must be 'relu' or 'tanh', got {self.activation!r}")
+        if self.memory_init not in MEMORY_INITS:
+            raise ValueError(f"DNCConfig.memory_init must be one of {MEMORY_INITS}, got {self.memory_init!r}")
+
+
+class DNCState(NamedTuple):
+    """Everything a DNC carries from one step to the next."""
+
+    memory: Tensor  # (B, N, M)
+    reads: Tensor  # (B, R, M): the read vectors of the last step
+    read_weights: Tensor  # (B, R, N)
+    write_weights: Tensor  # (B, N)
+    usage: Tensor  # (B, N)
+    link: Tensor  # (B, N, N): L[i, j], slot i written right after slot j
+    precedence: Tensor  # (B, N)
+    controller: tuple  # () for feed-forward, (h, c) each (B, C) for LSTM
+
+
+class DNCTrace(NamedTuple):
+    """What happened inside, step by step, for figures. T steps."""
+
+    usage: Tensor  # (B, T, N) after this step's frees and the last step's write
+    allocation: Tensor  # (B, T, N)
+    write_content: Tensor  # (B, T, N): the write key's content weighting
+    write_weights: Tensor  # (B, T, N)
+    free_gates: Tensor  # (B, T, R)
+    allocation_gate: Tensor  # (B, T)
+    write_gate: Tensor  # (B, T)
+    read_modes: Tensor  # (B, T, R, 3): backward, content, forward
+    read_weights: Tensor  # (B, T, R, N)
+    link: Tensor  # (B, T, N, N)
+    erase: Tensor  # (B, T, M)
+    add: Tensor  # (B, T, M): the write vector
+    reads: Tensor  # (B, T, R, M)
+    memory: Tensor  # (B, T, N, M), after the step's write
+
+
+class Interface(NamedTuple):
+    """The interface vector of one step, split and squashed into range (Methods, "Interface")."""
+
+    read_keys: Tensor  # (B, R, M)
+    read_strengths: Tensor  # (B, R) >= 1
+    write_key: Tensor  # (B, M)
+    write_strength: Tensor  # (B,) >= 1
+    erase: Tensor  # (B, M) in [0, 1]
+    write_vector: Tensor  # (B, M)
+    free_gates: Tensor  # (B, R) in [0, 1]
+    allocation_gate: Tensor  # (B,) in [0, 1]
+    write_gate: Tensor  # (B,) in [0, 1]
+    read_modes: Tensor  # (B, R, 3): a distribution over backward, content, forward
+
+
+def oneplus(x: Tensor) -> Tensor:
+    """oneplus(x) = 1 + log(1 + e^x) >= 1, the DNC's key strength activation."""
+    return 1 + F.softplus(x)
+
+
+class DNCInterface(nn.Module):
+    """Controller features -> the interface vector (one linear layer), split into its parts."""
+
+    def __init__(self, features: int, num_read: int, word_size: int):
+        super().__init__()
+        self.num_read, self.word_size = num_read, word_size
+        r, m = num_read, word_size
+        self.sizes = [r * m, r, m, 1, m, m, r, 1, 1, 3 * r]
+        self.linear = nn.Linear(features, sum(self.sizes))
+
+    def forward(self, features: Tensor) -> Interface:
+        r, m = self.num_read, self.word_size
+        parts = torch.split(self.linear(features), self.sizes, dim=-1)
+        read_keys, read_beta, write_key, write_beta, erase, vector, free, alloc, gate, modes = parts
+        return Interface(
+            read_keys=read_keys.unflatten(-1, (r, m)),
+            read_strengths=oneplus(read_beta),
+            write_key=write_key,
+            write_strength=oneplus(write_beta.squeeze(-1)),
+            erase=torch.sigmoid(erase),
+            write_vector=vector,
+            free_gates=torch.sigmoid(free),
+            allocation_gate=torch.sigmoid(alloc.squeeze(-1)),
+            write_gate=torch.sigmoid(gate.squeeze(-1)),
+            read_modes=torch.softmax(modes.unflatten(-1, (r, 3)), dim=-1),
+        )
+
+
+class DNC(nn.Module):
+    """A Differentiable Neural Computer. ``model(inputs) -> (logits, state)``; logits (B, T, output_size)."""
+
+    kind = "dnc"
+
+    def __init__(self, config: DNCConfig):
+        super().__init__()
+        self.config = c = config
+        controller_input = c.input_size + c.num_read_heads * c.word_size
+        if c.controller == "lstm":
+            self.controller = LSTMController(controller_input, c.controller_size)
+        else:
+            self.controller = FeedForwardController(controller_input, c.controller_size, c.activation)
+        self.interface = DNCInterface(c.controller_size, c.num_read_heads, c.word_size)
+        self.memory_init = MemoryInit(c.memory_init, c.num_slots, c.word_size)
+        self.output = nn.Linear(c.controller_size + c.num_read_heads * c.word_size, c.output_size)
+
+    def initial_state(self, batch_size: int, generator: torch.Generator | None = None) -> DNCState:
+        """The state at t = 0: no slot used or linked, no weight anywhere, zero reads."""
+        c = self.config
+        memory = self.memory_init(batch_size, generator)  # (B, N, M)
+        zeros = memory.new_zeros
+        return DNCState(
+            memory=memory,
+            reads=zeros(batch_size, c.num_read_heads, c.word_size),
+            read_weights=zeros(batch_size, c.num_read_heads, c.num_slots),
+            write_weights=zeros(batch_size, c.num_slots),
+            usage=zeros(batch_size, c.num_slots),
+            link=zeros(batch_size, c.num_slots, c.num_slots),
+            precedence=zeros(batch_size, c.num_slots),
+            controller=self.controller.initial_state(batch_size),
+        )
+
+    def step(self, x: Tensor, state: DNCState, trace: list | None = None) -> tuple[Tensor, DNCState]:
+        """One time step. x: (B, input_size). Returns features [controller, reads] (B, C + R*M)."""
+        controller_input = torch.cat([x, state.reads.flatten(1)], dim=-1)  # (B, I + R*M)
+        features, controller_state = self.controller(controller_input, state.controller)  # (B, C)
+        p = self.interface(features)
+        # Dynamic allocation, then the write (Methods, "Writing").
+        usage = dnc.usage(state.usage, state.write_weights, dnc.retention(p.free_gates, state.read_weights))
+        allocation = dnc.allocation(usage)
+        write_content = content_weighting(state.memory, p.write_key, p.write_strength)  # (B, N)
+        write_weights = dnc.write_weighting(allocation, write_content, p.allocation_gate, p.write_gate)
+        memory = write(state.memory, write_weights, p.erase, p.write_vector)  # (B, N, M)
+        # Temporal links, then the reads of the memory just written (Methods, "Reading").
+        link = dnc.link(state.link, state.precedence, write_weights)  # (B, N, N)
+        precedence = dnc.precedence(state.precedence, write_weights)
+        forward, backward = dnc.directional_weightings(link, state.read_weights)  # (B, R, N) each
+        read_content = content_weighting(memory.unsqueeze(1), p.read_keys, p.read_strengths)  # (B, R, N)
+        read_weights = dnc.read_weighting(backward, read_content, forward, p.read_modes)
+        reads = read(memory.unsqueeze(1), read_weights)  # (B, R, M)
+        if trace is not None:
+            trace.append((usage, allocation, write_content, write_weights, p.free_gates, p.allocation_gate,
+                          p.write_gate, p.read_modes, read_weights, link, p.erase, p.write_vector, reads, memory))
+        output_features = torch.cat([features, reads.flatten(1)], dim=-1)  # (B, C + R*M)
+        new_state = DNCState(memory, reads, read_weights, write_weights, usage, link, precedence, controller_state)
+        return output_features, new_state
+
+    def forward(
+        self, inputs: Tensor, state: DNCState | None = None, *, trace: bool = False,
+        generator: torch.Generator | None = None,
+    ) -> tuple[Tensor, DNCState] | tuple[Tensor, DNCState, DNCTrace]:
+        """Run over a sequence. inputs: (B, T, input_size).
+
+        Returns logits (B, T, output_size) aligned with the inputs and the final state; with
+        ``trace=True`` also a ``DNCTrace``. Pass ``state`` to continue from an earlier call;
+        ``generator`` draws a random initial memory (``memory_init="random"``).
+        """
+        check_sequence(inputs, self.config.input_size, "DNC")
+        batch, steps, _ = inputs.shape
+        if state is None:
+            state = self.initial_state(batch, generator)
+        elif state.memory.shape[0] != batch:
+            raise ValueError(f"state is for batch size {state.memory.shape[0]}, inputs have {batch}")
+        records: list | None = [] if trace else None
+        features = []
+        for t in range(steps):
+            out, state = self.step(inputs[:, t], state, records)
+            features.append(out)
+        logits = self.output(torch.stack(features, dim=1))  # (B, T, output_size)
+        if not trace:
+            return logits, state
+        return logits, state, DNCTrace(*(torch.stack(column, dim=1) for column in zip(*records)))
+
+    def extra_repr(self) -> str:
+        return ", ".join(f"{k}={v}" for k, v in asdict(self.config).items())
