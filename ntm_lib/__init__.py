@@ -11,6 +11,7 @@ Notation used in every docstring and shape comment:
 from . import recipes
 from .baselines import LSTMBaseline, LSTMConfig
 from .checkpoints import CheckpointError, load_checkpoint, save_checkpoint
+from .dnc import DNC, DNCConfig, DNCState, DNCTrace
 from .ntm import NTM, NTMConfig, NTMState, NTMTrace
 from .pretrained import load_pretrained, pretrained_history
 from .tasks import TASKS, Batch, CopyTask
@@ -19,7 +20,8 @@ from .training import TrainConfig, train
 __version__ = "0.1.0"
 
 __all__ = [
-    "NTM", "NTMConfig", "NTMState", "NTMTrace", "LSTMBaseline", "LSTMConfig",
+    "NTM", "NTMConfig", "NTMState", "NTMTrace", "DNC", "DNCConfig", "DNCState", "DNCTrace",
+    "LSTMBaseline", "LSTMConfig",
     "Batch", "CopyTask", "TASKS", "TrainConfig", "train",
     "CheckpointError", "load_checkpoint", "save_checkpoint", "load_pretrained", "pretrained_history",
 ]

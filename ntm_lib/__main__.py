@@ -26,6 +26,7 @@ import torch
 
 # The task names, without importing the package (and torch's threads) before --threads is set.
 TASK_NAMES = ("copy", "repeat_copy", "repeat_copy_unary", "associative_recall", "ngrams", "priority_sort", "sort", "dyck")
+MODEL_KIND_NAMES = ("ntm", "lstm", "dnc")  # ntm_lib.models.MODEL_KINDS, likewise
 
 
 def _add_budget_arguments(p: argparse.ArgumentParser) -> None:
@@ -76,9 +77,21 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
-# NTMConfig fields the train command can set (--read-heads, --controller, ...), all NTM-only.
-NTM_SETTINGS = ("num_read_heads", "num_write_heads", "controller", "controller_size", "shift_radius", "memory_init",
-                "num_slots", "write_rule")
+# Model config fields the train command can set (--read-heads, --controller, ...): each applies to
+# the model kinds whose config has that field (ntm_lib.models.MODEL_KINDS).
+MODEL_SETTINGS = ("num_read_heads", "num_write_heads", "controller", "controller_size", "shift_radius",
+                  "memory_init", "num_slots", "write_rule")
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("num_", "").replace("_", "-")
+
+
+def _kinds_with(name: str) -> str:
+    from .models import MODEL_KINDS
+
+    return " or ".join(kind for kind, (config_cls, _) in sorted(MODEL_KINDS.items())
+                       if name in config_cls.__dataclass_fields__)
 
 # --max-seconds without --max-sequences: train until the clock runs out, not until the recipe's
 # default cap (TrainConfig.max_sequences, 500,000) that would otherwise end the run silently.
@@ -128,7 +141,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .recipes import recipe
     from .training import train
 
-    task, model_config, train_config = recipe(args.task, args.model)
+    try:
+        task, model_config, train_config = recipe(args.task, args.model)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     overrides = {"seed": args.seed}
     for name in ("max_sequences", "max_seconds", "batch_size", "learning_rate", "clip_norm", "optimizer", "validate_every"):
         if getattr(args, name) is not None:
@@ -154,15 +171,14 @@ def cmd_train(args: argparse.Namespace) -> int:
         print("error: --output-memory-penalty applies to --model ntm only", file=sys.stderr)
         return 2
     train_config = replace(train_config, **overrides)
-    ntm_settings = {name: getattr(args, name) for name in NTM_SETTINGS if getattr(args, name) is not None}
-    if ntm_settings:
-        if args.model != "ntm":
-            flags = ", ".join("--" + name.replace("num_", "").replace("_", "-") for name in ntm_settings)
-            verb = "applies" if len(ntm_settings) == 1 else "apply"
-            print(f"error: {flags} {verb} to --model ntm only", file=sys.stderr)
-            return 2
+    settings = {name: getattr(args, name) for name in MODEL_SETTINGS if getattr(args, name) is not None}
+    if settings:
+        for name in settings:
+            if name not in type(model_config).__dataclass_fields__:
+                print(f"error: {_flag(name)} applies to --model {_kinds_with(name)} only", file=sys.stderr)
+                return 2
         try:
-            model_config = replace(model_config, **ntm_settings)
+            model_config = replace(model_config, **settings)
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -239,7 +255,8 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("train", help="train a model on a task until converged or out of budget")
     p.add_argument("--task", default="copy", choices=TASK_NAMES)
-    p.add_argument("--model", default="ntm", choices=["ntm", "lstm"])
+    p.add_argument("--model", default="ntm", choices=MODEL_KIND_NAMES,
+                   help="ntm (default), lstm or dnc; a task has recipes for some of them (ntm_lib.recipes)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, help="output folder: checkpoints last.pt, final.pt and history.json")
     p.add_argument("--batch-size", type=int)
@@ -249,19 +266,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lr-milestones", type=_sequence_counts, metavar="N,N,...",
                    help="multiply the learning rate by --lr-decay after each of these numbers of sequences")
     p.add_argument("--lr-decay", type=float, help="learning-rate factor at each milestone (default 0.3)")
-    p.add_argument("--read-heads", type=_head_count, dest="num_read_heads", help="NTM read heads (default: the recipe's)")
+    p.add_argument("--read-heads", type=_head_count, dest="num_read_heads", help="NTM or DNC read heads (default: the recipe's)")
     p.add_argument("--write-heads", type=_head_count, dest="num_write_heads", help="NTM write heads (default: the recipe's)")
-    p.add_argument("--controller", choices=["feedforward", "lstm"], help="NTM controller (default: the recipe's)")
-    p.add_argument("--controller-size", type=_positive_int, metavar="UNITS", help="NTM controller units (default: the recipe's)")
+    p.add_argument("--controller", choices=["feedforward", "lstm"], help="NTM or DNC controller (default: the recipe's)")
+    p.add_argument("--controller-size", type=_positive_int, metavar="UNITS", help="NTM or DNC controller units (default: the recipe's)")
     p.add_argument("--shift-radius", type=_positive_int, metavar="R",
                    help="NTM heads shift by -R..+R slots (default: the recipe's, 1)")
     p.add_argument("--memory-init", choices=["constant", "learned", "random"],
-                   help="NTM initial memory (default: the recipe's)")
+                   help="NTM or DNC initial memory (default: the recipe's)")
     p.add_argument("--write-rule", choices=["paper", "sequential"],
                    help="NTM with several write heads: 'paper' (all erasures, then all additions; the "
                         "default) or 'sequential' (head by head; the rule of the shipped sort NTMs)")
     p.add_argument("--slots", type=_positive_int, dest="num_slots", metavar="N",
-                   help="NTM memory slots (default: the recipe's, 128); with --init-from, a checkpoint "
+                   help="NTM or DNC memory slots (default: the recipe's); with --init-from, a checkpoint "
                         "with another number of slots is resized (ntm_lib.ntm.state_dict_for_slots)")
     p.add_argument("--output-memory-penalty", type=_non_negative_float, metavar="WEIGHT",
                    help="NTM only: add WEIGHT x the change of the memory on scored steps to the loss "
@@ -305,6 +322,10 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_viz)
 
     p = sub.add_parser("bench", help="throughput and time to converge on copy")
+    p.add_argument("--model", default="ntm", choices=["ntm", "dnc"], help="the copy recipe's model to measure")
+    p.add_argument("--slots", metavar="N,N,...",
+                   help="also measure the training cost per time step at these memory sizes (e.g. 16,32,64,128,256)")
+    p.add_argument("--slots-batch", type=int, default=32, help="batch size of the --slots measurement")
     p.add_argument("--seeds", type=int, default=5, help="seeds for the convergence benchmark (0 skips it)")
     p.add_argument("--batch-sizes", default="1,32,256", help="batch sizes for the throughput benchmark")
     p.add_argument("--stay", type=int, default=10_000,

@@ -41,3 +41,20 @@ def test_a_missing_gpu_is_a_clear_error(capsys):
         pytest.skip("this machine has a CUDA GPU")
     with pytest.raises(SystemExit, match="--device cuda: torch .* sees no CUDA GPU"):
         main(["bench", "--device", "cuda", "--seeds", "0", "--batch-sizes", "1"])
+
+
+def test_the_dnc_is_measured_too_with_its_cost_per_step_against_memory_size(tmp_path, capsys):
+    import json
+
+    from ntm_lib.__main__ import main
+    from ntm_lib.bench import step_cost
+
+    assert throughput(batch_size=2, seconds=0.01, model_kind="dnc") > 0
+    assert step_cost(8, batch_size=2, seconds=0.01, length=3, model_kind="dnc") > 0
+    report_path = tmp_path / "bench.md"
+    assert main(["bench", "--model", "dnc", "--seeds", "0", "--batch-sizes", "1", "--slots", "8,16",
+                 "--slots-batch", "2", "--report", str(report_path)]) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert report["model"] == "dnc" and set(report["step_cost"]["microseconds_per_step"]) == {"8", "16"}
+    text = report_path.read_text()
+    assert "the copy recipe's DNC" in text and "| 16 |" in text

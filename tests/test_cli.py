@@ -190,7 +190,7 @@ def test_head_counts_can_be_set_on_the_command_line(tmp_path, capsys):
     assert (model.config.num_read_heads, model.config.num_write_heads) == (2, 3)
     capsys.readouterr()
     assert main(["train", "--model", "lstm", "--out", str(tmp_path / "l"), "--read-heads", "2"]) == 2
-    assert "--model ntm only" in capsys.readouterr().err
+    assert "--read-heads applies to --model dnc or ntm only" in capsys.readouterr().err
     for flag, bad in (("--read-heads", "-1"), ("--write-heads", "two"), ("--output-memory-penalty", "-0.5")):
         with pytest.raises(SystemExit):  # an argparse usage error, not a traceback
             main(["train", "--out", str(tmp_path / "z"), flag, bad, "--max-sequences", "16", "--no-progress"])
@@ -344,7 +344,9 @@ def test_ntm_settings_can_be_set_on_the_command_line(tmp_path, capsys):
     assert main(["train", "--out", str(tmp_path / "s"), "--shift-radius", "64", "--no-progress"]) == 2
     assert "shift_radius 64 needs 2R+1 <= num_slots (128)" in capsys.readouterr().err
     assert main(["train", "--model", "lstm", "--out", str(tmp_path / "l"), "--controller", "lstm"]) == 2
-    assert "--controller applies to --model ntm only" in capsys.readouterr().err
+    assert "--controller applies to --model dnc or ntm only" in capsys.readouterr().err
+    assert main(["train", "--model", "dnc", "--out", str(tmp_path / "d"), "--shift-radius", "2"]) == 2
+    assert "--shift-radius applies to --model ntm only" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["train", "--out", str(tmp_path / "z"), "--controller-size", "0"])
     assert "--controller-size" in capsys.readouterr().err
@@ -381,3 +383,16 @@ def test_a_run_fine_tuned_from_a_main_run_that_became_a_variant_names_the_varian
     assert entry["init_from"]["sha256"] == entries["copy-ntm-older"]["sha256"]
     assert "--init-from data/pretrained/copy-ntm-older.pt" in entry["reproduce"]
     assert str(shipped / "copy-ntm.pt") in entry["command"]  # as it was typed
+
+
+def test_the_dnc_trains_from_the_command_line_where_a_task_has_its_recipe(tmp_path, capsys):
+    out = tmp_path / "dnc"
+    argv = ["train", "--task", "copy", "--model", "dnc", "--out", str(out), "--max-sequences", "16",
+            "--no-progress", "--slots", "12", "--read-heads", "2"]
+    assert main(argv) == 0
+    model = load_checkpoint(out / "final.pt")
+    assert model.kind == "dnc" and (model.config.num_slots, model.config.num_read_heads) == (12, 2)
+    assert last_json_line(capsys.readouterr().out)["model"] == "dnc"
+    assert main(["train", "--task", "sort", "--model", "dnc", "--out", str(tmp_path / "s")]) == 2
+    assert "no recipe for model 'dnc' on sort" in capsys.readouterr().err
+

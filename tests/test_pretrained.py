@@ -134,6 +134,8 @@ def test_every_task_name_has_recipes_test_conditions_and_a_command_line_name():
     from ntm_lib.evaluation import CONDITIONS
 
     assert cli.TASK_NAMES == pretrained.TASK_NAMES  # kept twice so the CLI can start without torch
+    from ntm_lib.models import MODEL_KINDS
+    assert cli.MODEL_KIND_NAMES == tuple(MODEL_KINDS)  # likewise
     assert set(CONDITIONS) == set(pretrained.TASK_NAMES)
     for task_name in pretrained.TASK_NAMES:
         for model_name in pretrained.MODEL_NAMES:
