@@ -36,7 +36,7 @@ from . import dnc_addressing as dnc
 from .addressing import content_weighting
 from .controllers import FeedForwardController, LSTMController
 from .memory import MEMORY_INITS, MemoryInit, read, write
-from .ntm import CONTROLLERS, check_sequence
+from .ntm import CONTROLLERS, unroll
 
 
 @dataclass(frozen=True)
@@ -215,21 +215,7 @@ class DNC(nn.Module):
         ``trace=True`` also a ``DNCTrace``. Pass ``state`` to continue from an earlier call;
         ``generator`` draws a random initial memory (``memory_init="random"``).
         """
-        check_sequence(inputs, self.config.input_size, "DNC")
-        batch, steps, _ = inputs.shape
-        if state is None:
-            state = self.initial_state(batch, generator)
-        elif state.memory.shape[0] != batch:
-            raise ValueError(f"state is for batch size {state.memory.shape[0]}, inputs have {batch}")
-        records: list | None = [] if trace else None
-        features = []
-        for t in range(steps):
-            out, state = self.step(inputs[:, t], state, records)
-            features.append(out)
-        logits = self.output(torch.stack(features, dim=1))  # (B, T, output_size)
-        if not trace:
-            return logits, state
-        return logits, state, DNCTrace(*(torch.stack(column, dim=1) for column in zip(*records)))
+        return unroll(self, inputs, state, trace, DNCTrace, generator)
 
     def extra_repr(self) -> str:
         return ", ".join(f"{k}={v}" for k, v in asdict(self.config).items())

@@ -180,25 +180,36 @@ class NTM(nn.Module):
         ``generator`` draws the initial memory of ``memory_init="random"`` (else torch's global
         generator); the other schemes draw nothing.
         """
-        check_sequence(inputs, self.config.input_size, "NTM")
-        batch, steps, _ = inputs.shape
-        if state is None:
-            state = self.initial_state(batch, generator)
-        elif state.memory.shape[0] != batch:
-            raise ValueError(f"state is for batch size {state.memory.shape[0]}, inputs have {batch}")
-        records: list | None = [] if trace else None
-        features = []
-        for t in range(steps):
-            out, state = self.step(inputs[:, t], state, records)
-            features.append(out)
-        logits = self.output(torch.stack(features, dim=1))  # (B, T, output_size)
-        if not trace:
-            return logits, state
-        stacked = [torch.stack(column, dim=1) for column in zip(*records)]
-        return logits, state, NTMTrace(*stacked)
+        return unroll(self, inputs, state, trace, NTMTrace, generator)
 
     def extra_repr(self) -> str:
         return ", ".join(f"{k}={v}" for k, v in asdict(self.config).items())
+
+
+def unroll(model: nn.Module, inputs: Tensor, state: Any, trace: bool, trace_type: type,
+           generator: torch.Generator | None = None) -> tuple:
+    """The sequence loop of the memory models (NTM, DNC): check the inputs, start a state (or
+    continue ``state``), run ``model.step`` over time, then ``model.output`` on all steps at once.
+
+    Returns (logits (B, T, output_size), final state), and with ``trace`` the steps' records
+    stacked along time into ``trace_type``.
+    """
+    name = type(model).__name__
+    check_sequence(inputs, model.config.input_size, name)
+    batch, steps, _ = inputs.shape
+    if state is None:
+        state = model.initial_state(batch, generator)
+    elif state.memory.shape[0] != batch:
+        raise ValueError(f"state is for batch size {state.memory.shape[0]}, inputs have {batch}")
+    records: list | None = [] if trace else None
+    features = []
+    for t in range(steps):
+        out, state = model.step(inputs[:, t], state, records)
+        features.append(out)
+    logits = model.output(torch.stack(features, dim=1))  # (B, T, output_size)
+    if not trace:
+        return logits, state
+    return logits, state, trace_type(*(torch.stack(column, dim=1) for column in zip(*records)))
 
 
 def state_dict_for_slots(state_dict: dict[str, Tensor], num_slots: int) -> dict[str, Tensor]:
