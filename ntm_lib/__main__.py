@@ -24,9 +24,9 @@ from pathlib import Path
 
 import torch
 
-# The task names, without importing the package (and torch's threads) before --threads is set.
-TASK_NAMES = ("copy", "repeat_copy", "repeat_copy_unary", "associative_recall", "ngrams", "priority_sort", "sort", "dyck")
-MODEL_KIND_NAMES = ("ntm", "lstm", "dnc")  # ntm_lib.models.MODEL_KINDS, likewise
+from .models import MODEL_KINDS
+from .recipes import task_names
+from .runs import MODEL_SETTINGS, RunRecord, setting_flag
 
 
 def _add_budget_arguments(p: argparse.ArgumentParser) -> None:
@@ -77,19 +77,7 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
-# Model config fields the train command can set (--read-heads, --controller, ...): each applies to
-# the model kinds whose config has that field (ntm_lib.models.MODEL_KINDS).
-MODEL_SETTINGS = ("num_read_heads", "num_write_heads", "controller", "controller_size", "shift_radius",
-                  "memory_init", "num_slots", "write_rule")
-
-
-def _flag(name: str) -> str:
-    return "--" + name.replace("num_", "").replace("_", "-")
-
-
 def _kinds_with(name: str) -> str:
-    from .models import MODEL_KINDS
-
     return " or ".join(kind for kind, (config_cls, _) in sorted(MODEL_KINDS.items())
                        if name in config_cls.__dataclass_fields__)
 
@@ -105,31 +93,6 @@ def _stop_reason(result, config) -> str:
     return "max_sequences" if result.sequences >= config.max_sequences else "max_seconds"
 
 
-def _load_initial_weights(model: torch.nn.Module, path: str) -> dict:
-    """Load a checkpoint's weights into ``model`` (a fresh start, optimiser state not taken);
-    return what the run records about where it started: the file, its hash, its history's end.
-
-    An NTM checkpoint that differs from ``model`` only in its number of memory slots (--slots)
-    is loaded with ``state_dict_for_slots``: no other weight depends on the memory size."""
-    from .checkpoints import load_into, read_checkpoint, sha256
-    from .ntm import state_dict_for_slots
-
-    payload = read_checkpoint(path)
-    record = {"file": str(path), "sha256": sha256(path)}
-    stored = payload.get("model", {})
-    wanted = getattr(model, "config", None)
-    if stored.get("kind") == "ntm" and getattr(model, "kind", None) == "ntm" and isinstance(stored.get("config"), dict):
-        stored_slots = stored["config"].get("num_slots")
-        if stored_slots != wanted.num_slots and {**stored["config"], "num_slots": wanted.num_slots} == asdict(wanted):
-            payload = {**payload, "model": {**stored, "config": asdict(wanted)},
-                       "state_dict": state_dict_for_slots(payload["state_dict"], wanted.num_slots)}
-            record["num_slots"] = {"from": stored_slots, "to": wanted.num_slots}
-    load_into(model, payload, path)
-    progress = payload.get("progress", {})
-    return {**record, "sequences": progress.get("sequences"),
-            "seconds": progress.get("seconds"), "train_config": payload.get("train_config")}
-
-
 def _stored_init_from(out: Path) -> dict | None:
     """The --init-from record of this run, written when it started (None: it started from scratch)."""
     record = out / "init_from.json"
@@ -137,51 +100,39 @@ def _stored_init_from(out: Path) -> dict | None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from .checkpoints import CheckpointError, load_initial_weights
     from .models import build_model
     from .recipes import recipe
-    from .training import train
+    from .training import loss_terms, train
 
     try:
         task, model_config, train_config = recipe(args.task, args.model)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    overrides = {"seed": args.seed}
-    for name in ("max_sequences", "max_seconds", "batch_size", "learning_rate", "clip_norm", "optimizer", "validate_every"):
-        if getattr(args, name) is not None:
-            overrides[name] = getattr(args, name)
-    if args.max_seconds is not None and args.max_sequences is None:
-        overrides["max_sequences"] = UNLIMITED_SEQUENCES  # a wall-clock budget alone: no hidden sequence cap
-    if args.keep_going:
-        overrides["stop_when_converged"] = False
-    if args.expected_targets:
-        if not hasattr(task, "expected_targets"):
-            print(f"error: --expected-targets needs a task whose targets are random draws (ngrams), not {args.task}",
-                  file=sys.stderr)
-            return 2
-        overrides["expected_targets"] = True
-    if args.lr_milestones is not None:
-        overrides["lr_milestones"] = args.lr_milestones
-    if args.lr_decay is not None:
-        overrides["lr_decay"] = args.lr_decay
-    for name in ("output_memory_penalty", "output_memory_penalty_from"):
-        if getattr(args, name) is not None:
-            overrides[name] = getattr(args, name)
-    if train_config.output_memory_penalty == 0 and overrides.get("output_memory_penalty", 0) > 0 and args.model != "ntm":
-        print("error: --output-memory-penalty applies to --model ntm only", file=sys.stderr)
+    run = RunRecord.from_args(args)
+    if run.train_settings.get("expected_targets") and not hasattr(task, "expected_targets"):
+        print(f"error: --expected-targets needs a task whose targets are random draws (ngrams), not {args.task}",
+              file=sys.stderr)
         return 2
-    train_config = replace(train_config, **overrides)
-    settings = {name: getattr(args, name) for name in MODEL_SETTINGS if getattr(args, name) is not None}
-    if settings:
-        for name in settings:
-            if name not in type(model_config).__dataclass_fields__:
-                print(f"error: {_flag(name)} applies to --model {_kinds_with(name)} only", file=sys.stderr)
-                return 2
-        try:
-            model_config = replace(model_config, **settings)
-        except ValueError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+    budget = {name: value for name, value in (("max_sequences", run.max_sequences), ("max_seconds", run.max_seconds))
+              if value is not None}
+    if run.max_seconds is not None and run.max_sequences is None:
+        budget["max_sequences"] = UNLIMITED_SEQUENCES  # a wall-clock budget alone: no hidden sequence cap
+    try:
+        train_config = replace(train_config, seed=run.seed, **run.train_settings, **budget)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for name in run.model_settings:
+        if name not in type(model_config).__dataclass_fields__:
+            print(f"error: {setting_flag(name)} applies to --model {_kinds_with(name)} only", file=sys.stderr)
             return 2
+    try:
+        model_config = replace(model_config, **run.model_settings)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if args.variant is not None and not args.ship:
         print("error: --variant names a shipped run; it needs --ship", file=sys.stderr)
         return 2
@@ -191,16 +142,20 @@ def cmd_train(args: argparse.Namespace) -> int:
     torch.manual_seed(args.seed)
     model = build_model(args.model, model_config)
     if args.init_from is not None and not (out / "last.pt").exists():
-        from .checkpoints import CheckpointError
-
         try:
-            init_from = _load_initial_weights(model, args.init_from)
+            init_from = load_initial_weights(model, args.init_from)
         except (OSError, CheckpointError) as exc:
             print(f"error: --init-from {args.init_from}: {exc}", file=sys.stderr)
             return 2
         out.mkdir(parents=True, exist_ok=True)
         (out / "init_from.json").write_text(json.dumps(init_from, indent=1))
     init_from = _stored_init_from(out)  # resumed runs keep the weights they resumed, not --init-from
+    try:
+        for term in loss_terms(train_config):  # e.g. the output-memory penalty needs a traced memory
+            term.check(model)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     result = train(model, task, train_config, out, resume=True, progress=not args.no_progress, device=args.device)
     summary = {
         "task": args.task, "model": args.model, "seed": args.seed, "converged": result.converged,
@@ -209,7 +164,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         "val_bit_errors": result.val_bit_errors, "val_bce_bits": result.val_bce_bits,
         "nonfinite_batches": result.nonfinite_batches, "checkpoint": result.checkpoint,
     }
-    record = {"summary": summary, "train_config": asdict(train_config), "history": result.history}
+    record = {"summary": summary, "run": run.as_dict(), "train_config": asdict(train_config), "history": result.history}
     if init_from is not None:
         record["init_from"] = init_from
     (out / "history.json").write_text(json.dumps(record, indent=1))
@@ -217,7 +172,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         from .pretrained import ship
 
         command = ["python", "-m", "ntm_lib", *args.argv]
-        summary["shipped"] = str(ship(out, args.task, args.model, command, variant=args.variant))
+        summary["shipped"] = str(ship(out, run, command, variant=args.variant))
     print(json.dumps(summary))
     return 0
 
@@ -235,9 +190,33 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_viz(args: argparse.Namespace) -> int:
-    from .viz_runs import save_run_figure
+    """Draw the shipped model of a task on one example and save the figure as a PNG."""
+    from .evaluation import length_keyword
+    from .pretrained import load_pretrained
+    from .recipes import task_entry
+    from .viz import _plt
+    from .viz_runs import first_sequence, plot_run
 
-    path = save_run_figure(args.task, model=args.model, length=args.length, seed=args.seed, out=args.out)
+    task = task_entry(args.task).task
+    try:
+        sample_settings = {length_keyword(args.task): args.length} if args.length is not None else {}
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    net = load_pretrained(args.task, args.model)
+    batch = task.sample(1, torch.Generator().manual_seed(args.seed), **sample_settings)
+    with torch.no_grad():
+        if args.model == "lstm":  # no memory, no trace: inputs, targets and outputs only
+            logits, trace = net(batch.inputs)[0], None
+        else:
+            logits, _, trace = net(batch.inputs, trace=True)
+    label = f" ({length_keyword(args.task)} {args.length})" if args.length is not None else ""
+    fig = plot_run(batch.inputs[0], batch.targets[0], logits[0], batch.mask[0],
+                   None if trace is None else first_sequence(trace), getattr(net.config, "num_read_heads", 1),
+                   title=f"{args.model.upper()} on {args.task}{label}")
+    path = args.out or f"{args.task}-{args.model}.png"
+    fig.savefig(path, dpi=110)
+    _plt().close(fig)
     print(path)
     return 0
 
@@ -249,13 +228,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line's parser (``ntm_lib.runs.RunRecord.from_argv`` parses recorded commands with it)."""
     parser = argparse.ArgumentParser(prog="python -m ntm_lib", description="Neural Turing Machines: train, evaluate, draw, benchmark.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("train", help="train a model on a task until converged or out of budget")
-    p.add_argument("--task", default="copy", choices=TASK_NAMES)
-    p.add_argument("--model", default="ntm", choices=MODEL_KIND_NAMES,
+    p.add_argument("--task", default="copy", choices=task_names())
+    p.add_argument("--model", default="ntm", choices=sorted(MODEL_KINDS),
                    help="ntm (default), lstm or dnc; a task has recipes for some of them (ntm_lib.recipes)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, help="output folder: checkpoints last.pt, final.pt and history.json")
@@ -313,8 +293,8 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("viz", help="PNG of a shipped model on one example: input, target, output, weightings, memory")
-    p.add_argument("--task", required=True, choices=TASK_NAMES)
-    p.add_argument("--model", default="ntm", choices=["ntm", "lstm"])
+    p.add_argument("--task", required=True, choices=task_names())
+    p.add_argument("--model", default="ntm", choices=sorted(MODEL_KINDS))
     p.add_argument("--length", type=int, help="sequence length (or number of items) of the example")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", help="PNG path (default <task>-<model>.png)")
@@ -336,8 +316,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--report", help="also write the results as Markdown to this file (e.g. data/bench.md)")
     _add_budget_arguments(p)
     p.set_defaults(func=cmd_bench)
+    return parser
 
-    args = parser.parse_args(argv)
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     args.argv = list(argv) if argv is not None else sys.argv[1:]
     torch.set_num_threads(args.threads)
     return args.func(args)

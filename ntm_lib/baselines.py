@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import torch
 from torch import Tensor, nn
 
 from .ntm import check_sequence
@@ -37,7 +38,10 @@ class LSTMBaseline(nn.Module):
         self.lstm = nn.LSTM(config.input_size, config.hidden_size, config.num_layers, batch_first=True)
         self.output = nn.Linear(config.hidden_size, config.output_size)
 
-    def forward(self, inputs: Tensor, state: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, tuple]:
+    def forward(self, inputs: Tensor, state: tuple[Tensor, Tensor] | None = None, *,
+                generator: torch.Generator | None = None) -> tuple[Tensor, tuple]:
+        """inputs (B, T, input_size) -> (logits (B, T, output_size), (h, c)). ``generator`` is
+        accepted like the memory models' and unused: the LSTM draws nothing."""
         check_sequence(inputs, self.config.input_size, "LSTMBaseline")
         hidden, state = self.lstm(inputs, state)  # (B, T, hidden)
         return self.output(hidden), state

@@ -138,3 +138,33 @@ def load_checkpoint(
     except (KeyError, ValueError, TypeError, RuntimeError) as exc:
         raise CheckpointError(f"{path}: cannot rebuild the model it describes: {exc}") from exc
     return model.to(device).eval()
+
+
+def load_initial_weights(model: nn.Module, path: str | os.PathLike) -> dict[str, Any]:
+    """Start ``model`` from a checkpoint's weights (fine-tuning: no optimiser state is taken) and
+    return what a run records about where it started: the file, its SHA-256, and the sequences,
+    seconds and training config of the run that wrote it.
+
+    An NTM or DNC checkpoint that differs from ``model`` only in its number of memory slots is
+    resized with ``ntm.state_dict_for_slots`` (no other weight depends on the memory size); the
+    record then says ``num_slots: {"from", "to"}``. Anything else must match exactly.
+    """
+    from dataclasses import asdict
+
+    from .ntm import state_dict_for_slots
+
+    payload = read_checkpoint(path)
+    record: dict[str, Any] = {"file": str(path), "sha256": sha256(path)}
+    stored, wanted = payload.get("model", {}), getattr(model, "config", None)
+    if (stored.get("kind") == getattr(model, "kind", None) and isinstance(stored.get("config"), dict)
+            and hasattr(wanted, "num_slots")):
+        stored_config = normalised_description(stored)["config"]
+        if (stored_config["num_slots"] != wanted.num_slots
+                and {**stored_config, "num_slots": wanted.num_slots} == asdict(wanted)):
+            payload = {**payload, "model": {"kind": stored["kind"], "config": asdict(wanted)},
+                       "state_dict": state_dict_for_slots(payload["state_dict"], wanted.num_slots)}
+            record["num_slots"] = {"from": stored_config["num_slots"], "to": wanted.num_slots}
+    load_into(model, payload, str(path))
+    progress = payload.get("progress", {})
+    return {**record, "sequences": progress.get("sequences"), "seconds": progress.get("seconds"),
+            "train_config": payload.get("train_config")}

@@ -151,6 +151,7 @@ class DNC(nn.Module):
     """A Differentiable Neural Computer. ``model(inputs) -> (logits, state)``; logits (B, T, output_size)."""
 
     kind = "dnc"
+    trace_type = DNCTrace  # what forward(..., trace=True) returns third
 
     def __init__(self, config: DNCConfig):
         super().__init__()
@@ -215,7 +216,7 @@ class DNC(nn.Module):
         ``trace=True`` also a ``DNCTrace``. Pass ``state`` to continue from an earlier call;
         ``generator`` draws a random initial memory (``memory_init="random"``).
         """
-        return unroll(self, inputs, state, trace, DNCTrace, generator)
+        return unroll(self, inputs, state, trace, self.trace_type, generator)
 
     def extra_repr(self) -> str:
         return ", ".join(f"{k}={v}" for k, v in asdict(self.config).items())

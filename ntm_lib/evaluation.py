@@ -23,7 +23,6 @@ Shapes: B batch, T time steps, O output channels.
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
 from pathlib import Path
@@ -33,49 +32,26 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from .pretrained import MODEL_NAMES, load_pretrained, manifest, variants
-from .recipes import recipe
-from .tasks import base
+from .models import MODEL_KINDS
+from .pretrained import load_pretrained, manifest, variants
+from .recipes import task_entry
 from .tasks.base import Batch
 from .training import logits_of
 
 EVAL_DIR = Path(__file__).resolve().parent.parent / "data" / "eval"
 
-_REPEAT_CONDITIONS = [
-    ("length 10 x 10 repeats", {"length": 10, "repeats": 10}),
-    ("length 20 x 10 repeats", {"length": 20, "repeats": 10}),
-    *[(f"length 10 x {r} repeats", {"length": 10, "repeats": r}) for r in (11, 12, 15, 20)],
-]
-# task -> [(label, keyword arguments of the training task's ``sample``)], training condition first.
-CONDITIONS: dict[str, list[tuple[str, dict[str, int]]]] = {
-    "copy": [(f"length {n}", {"length": n}) for n in (10, 20, 30, 40, 60, 80, 100, 120)],
-    "repeat_copy": _REPEAT_CONDITIONS,
-    "repeat_copy_unary": _REPEAT_CONDITIONS,  # the same conditions, with the count in unary
-    "associative_recall": [(f"{n} items", {"num_items": n}) for n in (6, 12, 15, 20)],
-    "ngrams": [("200 bits", {})],
-    "priority_sort": [("20 inputs, 16 outputs", {})],
-    "sort": [(f"length {n}", {"length": n}) for n in (10, 20)],
-    "dyck": [(f"length {n}", {"length": n}) for n in (20, 40)],
-}
-# The ``sample`` keyword that sets a task's size, for ``viz --length``.
-SIZE_KEYWORDS = {"associative_recall": "num_items"}
-
-
 def length_keyword(task_name: str) -> str:
-    if task_name in ("ngrams", "priority_sort"):
+    """The ``sample`` keyword that sets the size of an example of ``task_name`` (``viz --length``)."""
+    keyword = task_entry(task_name).size_keyword
+    if keyword is None:
         raise ValueError(f"{task_name} has a fixed size; --length does not apply")
-    return SIZE_KEYWORDS.get(task_name, "length")
-
-
-SEQUENCES = {"ngrams": 1000}  # every other task: 100 sequences per condition
-DEFAULT_SEQUENCES = 100
+    return keyword
 
 
 def task_score(task_name: str):
-    """The task's own ``score`` (base metrics plus extras) if its module has one. ``task_name``
-    is a training-task name (``--task``): ``repeat_copy_unary`` is scored as ``repeat_copy``."""
-    module = importlib.import_module(f"ntm_lib.tasks.{recipe(task_name, 'ntm')[0].name}")
-    return getattr(module, "score", base.score)
+    """The task's own ``score`` (base metrics plus extras), from the registry: a training-task
+    name (``--task``) such as ``repeat_copy_unary`` is scored by its task's module (repeat_copy)."""
+    return task_entry(task_name).score
 
 
 def make_test_set(task: Any, kwargs: dict[str, int], sequences: int, seed: int, chunk: int = 50) -> list[Batch]:
@@ -103,11 +79,10 @@ def evaluate_on(model: nn.Module, batches: list[Batch], scorer) -> dict[str, flo
 
 def evaluate_task(task_name: str, seed: int = 1234, sequences: int | None = None) -> dict[str, Any]:
     """Evaluate every shipped model of ``task_name`` (variants included) on every condition."""
-    if task_name not in CONDITIONS:
-        raise ValueError(f"unknown task {task_name!r}; expected one of {sorted(CONDITIONS)}")
+    task_entry(task_name)  # an unknown name is an error before anything is loaded
     shipped = manifest()
-    models = {m: load_pretrained(task_name, m) for m in MODEL_NAMES if f"{task_name}-{m}" in shipped}
-    for m in MODEL_NAMES:  # other shipped runs (e.g. the copy NTM without its penalty): columns "ntm-<variant>"
+    models = {m: load_pretrained(task_name, m) for m in MODEL_KINDS if f"{task_name}-{m}" in shipped}
+    for m in MODEL_KINDS:  # other shipped runs (e.g. the copy NTM without its penalty): columns "ntm-<variant>"
         models.update({f"{m}-{v}": load_pretrained(task_name, m, variant=v) for v in variants(task_name, m)})
     if not models:
         raise FileNotFoundError(f"no shipped checkpoint for {task_name}; train one with --ship first")
@@ -118,17 +93,14 @@ def evaluate_models(task_name: str, models: Mapping[str, nn.Module], seed: int =
                     sequences: int | None = None) -> dict[str, Any]:
     """Evaluate ``models`` ({name: model}) on every condition of ``task_name``, on the same seeded
     test sets as ``evaluate_task`` (condition i draws from generator seed ``seed + i``)."""
-    if task_name not in CONDITIONS:
-        raise ValueError(f"unknown task {task_name!r}; expected one of {sorted(CONDITIONS)}")
-    task = recipe(task_name, "ntm")[0]
-    sequences = sequences or SEQUENCES.get(task_name, DEFAULT_SEQUENCES)
-    scorer = task_score(task_name)
+    entry = task_entry(task_name)
+    sequences = sequences or entry.eval_sequences
     rows = []
-    for i, (label, kwargs) in enumerate(CONDITIONS[task_name]):
-        batches = make_test_set(task, kwargs, sequences, seed + i)
+    for i, (label, kwargs) in enumerate(entry.conditions):
+        batches = make_test_set(entry.task, kwargs, sequences, seed + i)
         row = {"condition": label, "sample": kwargs, "sequences": sequences}
         for name, model in models.items():
-            row[name] = evaluate_on(model, batches, scorer)
+            row[name] = evaluate_on(model, batches, entry.score)
         rows.append(row)
     return {"task": task_name, "seed": seed, "models": sorted(models), "rows": rows}
 

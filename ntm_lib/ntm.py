@@ -122,6 +122,7 @@ class NTM(nn.Module):
     """A Neural Turing Machine. ``model(inputs) -> (logits, state)``; logits (B, T, output_size)."""
 
     kind = "ntm"
+    trace_type = NTMTrace  # what forward(..., trace=True) returns third
 
     def __init__(self, config: NTMConfig):
         super().__init__()
@@ -180,7 +181,7 @@ class NTM(nn.Module):
         ``generator`` draws the initial memory of ``memory_init="random"`` (else torch's global
         generator); the other schemes draw nothing.
         """
-        return unroll(self, inputs, state, trace, NTMTrace, generator)
+        return unroll(self, inputs, state, trace, self.trace_type, generator)
 
     def extra_repr(self) -> str:
         return ", ".join(f"{k}={v}" for k, v in asdict(self.config).items())
@@ -213,29 +214,33 @@ def unroll(model: nn.Module, inputs: Tensor, state: Any, trace: bool, trace_type
 
 
 def state_dict_for_slots(state_dict: dict[str, Tensor], num_slots: int) -> dict[str, Tensor]:
-    """The same NTM weights for a memory of ``num_slots`` slots (``NTMConfig.num_slots``).
+    """The same NTM (or DNC) weights for a memory of ``num_slots`` slots (``num_slots`` of the config).
 
     No weight of the controller, the heads or the output layer depends on the number of slots N:
     heads address memory by content (eq. 6) and by circular shifts (eq. 8), both defined for any
-    N (NTM paper, section 3). Only the start depends on N: the learned initial weighting logits
-    (H, N) and the initial memory (N, M). New slots get each head's lowest initial logit, so the
-    start weighting hardly moves, and the initial memory of slot 0 (for a constant memory: the
-    constant); with fewer slots the first ``num_slots`` are kept. Chapter 8 uses this to give the
-    N-gram NTM more slots than its sequences have steps.
+    N (NTM paper, section 3); the DNC's allocation and links are defined for any N too. Only the
+    start depends on N: the NTM's learned initial weighting logits (H, N) and the initial memory
+    (N, M). New slots get each head's lowest initial logit, so the start weighting hardly moves,
+    and the initial memory of slot 0 (for a constant memory: the constant); with fewer slots the
+    first ``num_slots`` are kept. Chapter 8 uses this to give the N-gram NTM more slots than its
+    sequences have steps.
     """
     if not isinstance(num_slots, int) or num_slots < 1:
         raise ValueError(f"num_slots must be a positive integer, got {num_slots!r}")
     resized = dict(state_dict)
-    logits = state_dict["initial_weight_logits"]  # (H, N)
     memory = state_dict["memory_init.initial"]  # (N, M)
-    extra = num_slots - logits.shape[1]
+    extra = num_slots - memory.shape[0]
     if extra <= 0:
-        resized["initial_weight_logits"] = logits[:, :num_slots].clone()
         resized["memory_init.initial"] = memory[:num_slots].clone()
-        return resized
-    lowest = logits.min(dim=1, keepdim=True).values  # (H, 1)
-    resized["initial_weight_logits"] = torch.cat([logits, lowest.expand(-1, extra)], dim=1)
-    resized["memory_init.initial"] = torch.cat([memory, memory[:1].expand(extra, -1)], dim=0)
+    else:
+        resized["memory_init.initial"] = torch.cat([memory, memory[:1].expand(extra, -1)], dim=0)
+    if "initial_weight_logits" in state_dict:  # the NTM's heads start from a learned weighting
+        logits = state_dict["initial_weight_logits"]  # (H, N)
+        if extra <= 0:
+            resized["initial_weight_logits"] = logits[:, :num_slots].clone()
+        else:
+            lowest = logits.min(dim=1, keepdim=True).values  # (H, 1)
+            resized["initial_weight_logits"] = torch.cat([logits, lowest.expand(-1, extra)], dim=1)
     return resized
 
 

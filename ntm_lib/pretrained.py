@@ -1,7 +1,7 @@
 r"""Pretrained checkpoints shipped with the package, verified by SHA-256 on every load.
 
-Files live in ``data/pretrained/`` of the repository, which is also installed as the package
-``ntm_lib.pretrained`` (see ``pyproject.toml``), so the same call works in a checkout and after
+Files live in ``data/pretrained/`` of the repository, which is also installed as the data package
+``ntm_lib.shipped`` (see ``pyproject.toml``), so the same call works in a checkout and after
 ``pip install`` of the repository (the Colab setup cell), with no download:
 
     model = ntm_lib.load_pretrained("copy")              # the NTM
@@ -9,11 +9,13 @@ Files live in ``data/pretrained/`` of the repository, which is also installed as
     plain = ntm_lib.load_pretrained("copy", variant="unregularised")  # another shipped run
 
 ``manifest.json`` maps ``<task>-<model>`` (or ``<task>-<model>-<variant>``, for the runs a
-chapter compares with the main one) to the file, its SHA-256, the command that trained it
-(``command``: as it was typed, possibly with a wall-clock budget), the command that reproduces
-it (``reproduce``: the same run budgeted by sequences, which, unlike seconds, stop it at the same
-point on any machine; training is deterministic given the sequence count, up to floating-point
-differences between CPU types) and a summary of the run; ``<task>-<model>.history.json``
+chapter compares with the main one) to the file, its SHA-256, the run as data (``run``: an
+``ntm_lib.runs.RunRecord`` budgeted by sequences, which, unlike seconds, stop it at the same point
+on any machine; training is deterministic given the sequence count, up to floating-point
+differences between CPU types), the command rendered from it (``reproduce``), the command as it
+was typed (``command``, possibly with a wall-clock budget), where a fine-tuned run started
+(``init_from``: the hash and shipped key of its parent) and a summary of the run;
+``<task>-<model>.history.json``
 holds the validation history. When a better run replaces the main one, ``move_to_variant`` keeps
 the old one as a variant first.
 """
@@ -30,13 +32,12 @@ import torch
 from torch import nn
 
 from .checkpoints import CheckpointError, compress_checkpoint, load_checkpoint, read_checkpoint, sha256
+from .runs import RunRecord
 
-TASK_NAMES = ("copy", "repeat_copy", "repeat_copy_unary", "associative_recall", "ngrams", "priority_sort", "sort", "dyck")
-MODEL_NAMES = ("ntm", "lstm")
 _REPO_DATA = Path(__file__).resolve().parent.parent / "data" / "pretrained"
 
 
-_INSTALLED_DATA = Path(__file__).resolve().parent / "pretrained"
+_INSTALLED_DATA = Path(__file__).resolve().parent / "shipped"  # the data package (pyproject.toml)
 
 
 def pretrained_dir() -> Path:
@@ -54,14 +55,19 @@ def manifest(directory: Path | None = None) -> dict[str, Any]:
 
 
 def _write_manifest(directory: Path, entries: dict[str, Any]) -> None:
+    """Write the manifest, each entry's ``reproduce`` rendered afresh from its run record."""
+    for key, entry in entries.items():
+        entry["reproduce"] = reproduce_command(key, entries)
     (directory / "manifest.json").write_text(json.dumps(dict(sorted(entries.items())), indent=1) + "\n")
 
 
 def _key(task: str, model: str, variant: str | None = None) -> str:
-    if task not in TASK_NAMES:
-        raise ValueError(f"unknown task {task!r}; expected one of {TASK_NAMES}")
-    if model not in MODEL_NAMES:
-        raise ValueError(f"unknown model {model!r}; expected one of {MODEL_NAMES}")
+    from .models import MODEL_KINDS
+    from .recipes import task_entry
+
+    task_entry(task)  # raises for an unknown task, naming the registered ones
+    if model not in MODEL_KINDS:
+        raise ValueError(f"unknown model {model!r}; expected one of {sorted(MODEL_KINDS)}")
     if variant is None:
         return f"{task}-{model}"
     if not isinstance(variant, str) or not variant.replace("_", "").isalnum() or not variant.islower():
@@ -77,7 +83,8 @@ def variants(task: str, model: str = "ntm") -> list[str]:
 
 def load_pretrained(task: str, model: str = "ntm", device: str | torch.device = "cpu",
                     variant: str | None = None) -> nn.Module:
-    """The shipped model for ``task`` (one of TASK_NAMES), ``model`` "ntm" or "lstm", in eval mode;
+    """The shipped model for ``task`` (a registered task, ``ntm_lib.recipes.task_names()``) and
+    ``model`` ("ntm", "lstm" or "dnc", where one is shipped), in eval mode;
     ``variant`` picks another shipped run of the same task and model (see ``variants``).
 
     Its call on inputs (B, T, input_size) returns (logits, state).
@@ -111,57 +118,65 @@ def seed_study(task: str, model: str = "ntm") -> dict[str, Any]:
     return json.loads(path.read_text())
 
 
-def reproducing_command(command: list[str], sequences: int) -> list[str]:
-    """The training command with its budget replaced by ``--max-sequences <sequences>``.
-
-    A wall-clock budget (``--max-seconds``) stops at a machine-dependent point; the sequence
-    count does not, and a run resumed any number of times reaches the same weights as one run.
-    """
-    kept, skip = [], False
-    for arg in command:
-        if skip:
-            skip = False
-        elif arg in ("--max-seconds", "--max-sequences"):
-            skip = True
-        elif arg.startswith(("--max-seconds=", "--max-sequences=")):
-            continue
-        else:
-            kept.append(arg)
-    return kept + ["--max-sequences", str(sequences)]
+def _variant_of(key: str) -> str | None:
+    parts = key.split("-", 2)
+    return parts[2] if len(parts) == 3 else None
 
 
-def _with_option(command: list[str], option: str, value: str) -> list[str]:
-    """``command`` with the value of ``option`` (``--opt X`` or ``--opt=X``) replaced by ``value``."""
-    out, skip = [], False
-    for arg in command:
-        if skip:
-            out.append(value)
-            skip = False
-        elif arg == option:
-            out.append(arg)
-            skip = True
-        elif arg.startswith(option + "="):
-            out.append(f"{option}={value}")
-        else:
-            out.append(arg)
-    return out
+def reproduce_command(key: str, entries: dict[str, Any]) -> str:
+    """The command that trains the shipped run ``key`` again and ships it under the same key,
+    rendered from its run record (``entries[key]["run"]``, budgeted by sequences)."""
+    run = RunRecord.from_dict(entries[key]["run"])
+    variant = _variant_of(key)
+    extra = ("--no-progress", "--ship") + (("--variant", variant) if variant else ())
+    return run.command({name: entry["file"] for name, entry in entries.items()}, extra)
 
 
-def _init_from_entry(init_from: dict, entries: dict) -> dict:
-    """The manifest's record of the checkpoint a fine-tuned run started from: its hash and
-    sequences, and, when it was a shipped model, that entry's key and reproducing command."""
-    record = {k: init_from.get(k) for k in ("file", "sha256", "sequences", "seconds")}
-    for name, entry in entries.items():
-        if entry.get("sha256") == init_from.get("sha256"):
-            record.update(shipped_as=name, reproduce=entry.get("reproduce"))
-    return record
+def retraining_commands(which: str = "all", tasks: tuple[str, ...] = (), directory: Path | None = None) -> list[str]:
+    """The commands that retrain shipped runs from scratch and ship them again
+    (``scripts/train_pretrained.sh``): ``which`` is a model kind or "all", ``tasks`` limits the
+    tasks (none: all). A run fine-tuned from another shipped run needs that run first: it is
+    retrained (and shipped) before it, once, and the fine-tuned run starts from its ``final.pt``."""
+    entries = manifest(directory)
+    files = {name: entry["file"] for name, entry in entries.items()}
+    ordered: list[str] = []
+
+    def visit(key: str) -> None:  # parents first, each key once
+        if key in ordered:
+            return
+        parent = (entries[key]["run"].get("init_from") or {}).get("shipped")
+        if parent is not None:
+            visit(parent)
+        ordered.append(key)
+
+    for key, entry in entries.items():
+        run = entry["run"]
+        if which in ("all", run["model"]) and (not tasks or run["task"] in tasks):
+            visit(key)
+    commands = []
+    for key in ordered:
+        run = RunRecord.from_dict(entries[key]["run"])
+        parent = (run.init_from or {}).get("shipped")
+        replaced_parent = entries[key].get("init_from", {}).get("parent_run")
+        if replaced_parent is not None:  # the run it started from is no longer shipped: train it first
+            first = RunRecord.from_dict(replaced_parent)
+            commands.append(first.command(files, ("--no-progress",)))
+            run = RunRecord.from_dict({**run.as_dict(), "init_from": {"path": f"{first.out}/final.pt"}})
+        elif parent is not None:
+            parent_out = entries[parent]["run"]["out"]
+            run = RunRecord.from_dict({**run.as_dict(), "init_from": {"path": f"{parent_out}/final.pt"}})
+        variant = _variant_of(key)
+        commands.append(run.command(files, ("--no-progress", "--ship") + (("--variant", variant) if variant else ())))
+    return commands
 
 
-def ship(run_dir: str | Path, task: str, model: str, command: list[str], directory: Path = _REPO_DATA,
+def ship(run_dir: str | Path, run: RunRecord, command: list[str], directory: Path = _REPO_DATA,
          variant: str | None = None) -> Path:
     """Copy a finished run's final checkpoint into ``directory`` (weights, configs and history
-    only: no optimiser state; compressed), and record it in the manifest with its hash and command."""
-    key = _key(task, model, variant)
+    only: no optimiser state; compressed) and record it in the manifest: its hash, the command as
+    it was typed, its run record budgeted by the sequences it trained (``run``) and the command
+    rendered from that (``reproduce``)."""
+    key = _key(run.task, run.model, variant)
     run_dir = Path(run_dir)
     payload = read_checkpoint(run_dir / "final.pt")
     slim = {k: payload[k] for k in ("format", "model", "state_dict", "task", "train_config", "progress", "history")}
@@ -174,36 +189,43 @@ def ship(run_dir: str | Path, task: str, model: str, command: list[str], directo
     if history_file.is_file():
         (directory / f"{key}.history.json").write_text(history_file.read_text())
     entries = manifest(directory)
+    run = run.budgeted(payload["progress"]["sequences"])
     init_record = run_dir / "init_from.json"
-    # Read before the entry is replaced: a run fine-tuned from the shipped model it replaces.
-    init_from = _init_from_entry(json.loads(init_record.read_text()), entries) if init_record.is_file() else None
+    init_from = None
+    if init_record.is_file():  # a fine-tuned run: the command alone does not reproduce it
+        stored = json.loads(init_record.read_text())
+        init_from = {k: stored[k] for k in ("sha256", "sequences", "seconds", "num_slots") if k in stored}
+        # Read before the entry is replaced: a run fine-tuned from the shipped run it replaces.
+        parent = next((name for name, entry in entries.items() if entry.get("sha256") == stored.get("sha256")), None)
+        if parent is not None and parent != key:
+            init_from["shipped_as"] = parent
+            run = RunRecord.from_dict({**run.as_dict(), "init_from": {"shipped": parent}})
+        elif parent == key:  # fine-tuned from the very run it replaces: keep that run's record here
+            init_from["parent_run"] = entries[key]["run"]
+        else:
+            init_from["file"] = stored.get("file")
     history = payload["history"]
     entries[key] = {
         "file": target.name,
         "sha256": sha256(target),
+        "run": run.as_dict(),
         "command": shlex.join(command),
-        "reproduce": shlex.join(reproducing_command(command, payload["progress"]["sequences"])),
         "sequences": payload["progress"]["sequences"],
         "seconds": round(payload["progress"]["seconds"], 1),
         "val_bit_errors": history[-1]["val_bit_errors"],
         "val_bce_bits": history[-1]["val_bce_bits"],
         "shipped": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
     }
-    if init_from is not None:  # a fine-tuned run: the command alone does not reproduce it
+    if init_from is not None:
         entries[key]["init_from"] = init_from
-        parent = init_from.get("shipped_as")
-        if parent not in (None, key):  # it started from another shipped run: name that run's file
-            reproduce = shlex.split(entries[key]["reproduce"])
-            entries[key]["reproduce"] = shlex.join(
-                _with_option(reproduce, "--init-from", f"data/pretrained/{entries[parent]['file']}"))
     _write_manifest(directory, entries)
     return target
 
 
 def move_to_variant(task: str, model: str, variant: str, directory: Path = _REPO_DATA) -> str:
     """Keep the main shipped run of ``task`` and ``model`` as the variant ``variant``, to make room
-    for a better main run: its checkpoint and history are renamed, and its ``reproduce`` command
-    gains ``--variant`` so that rerunning it ships to the new key. Returns the new key."""
+    for a better main run: its checkpoint and history are renamed, and runs recorded as started
+    from it follow the new key. Returns the new key."""
     old, new = _key(task, model), _key(task, model, variant)
     entries = manifest(directory)
     if old not in entries:
@@ -216,10 +238,10 @@ def move_to_variant(task: str, model: str, variant: str, directory: Path = _REPO
         if source.is_file():
             source.rename(directory / f"{new}{suffix}")
     entry["file"] = f"{new}.pt"
-    command = shlex.split(entry["reproduce"])
-    after_ship = command.index("--ship") + 1
-    command[after_ship:after_ship] = ["--variant", variant]
-    entry["reproduce"] = shlex.join(command)
     entries[new] = entry
+    for other in entries.values():
+        if (other["run"].get("init_from") or {}).get("shipped") == old:
+            other["run"] = {**other["run"], "init_from": {"shipped": new}}
+            other["init_from"] = {**other["init_from"], "shipped_as": new}
     _write_manifest(directory, entries)
     return new

@@ -1,4 +1,9 @@
-r"""The settings each task trains with by default: model configs and training configs.
+r"""The task registry: for each task, in one place, the instance models train and are tested on,
+the recipe of every model kind that has one (model config and training config), the test
+conditions of its generalisation table and how to score it. The command line, ``pretrained``,
+``evaluation`` and ``viz_runs`` read task names and settings from here and nowhere else; a new
+task is one ``register_task(TaskEntry(...))``, a new model kind one entry in
+``ntm_lib.models.MODEL_KINDS`` plus its recipes here.
 
 Why the copy defaults are what they are (measured with ``python -m ntm_lib bench``, see README):
 
@@ -18,13 +23,76 @@ Why the copy defaults are what they are (measured with ``python -m ntm_lib bench
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
 from .baselines import LSTMConfig
 from .dnc import DNCConfig
 from .ntm import NTMConfig
 from .tasks import TASKS
+from .tasks import base as _base
 from .training import TrainConfig
+
+
+@dataclass(frozen=True)
+class TaskEntry:
+    """Everything the library knows about one task name (``--task``).
+
+    task: the instance models train and are evaluated on (its dataclass settings);
+    recipes: model kind -> (model config, training config), the defaults of ``train``;
+    conditions: the generalisation table's rows, (label, keyword arguments of ``task.sample``),
+        the training condition first;
+    eval_sequences: test sequences per condition;
+    size_keyword: the ``sample`` keyword that sets an example's size (``viz --length``), or None
+        for a task of fixed size.
+    """
+
+    name: str
+    task: Any
+    recipes: dict[str, tuple[Any, TrainConfig]]
+    conditions: tuple[tuple[str, dict[str, int]], ...]
+    eval_sequences: int = 100
+    size_keyword: str | None = "length"
+    about: str = field(default="", compare=False)
+
+    def __post_init__(self):
+        if not self.recipes or not self.conditions:
+            raise ValueError(f"task {self.name!r} needs at least one recipe and one test condition")
+
+    @property
+    def score(self) -> Callable:
+        """The task module's ``score(logits, batch)`` (base metrics plus its extras), else the base one."""
+        module = importlib.import_module(f"ntm_lib.tasks.{self.task.name}")
+        return getattr(module, "score", _base.score)
+
+
+REGISTRY: dict[str, TaskEntry] = {}
+
+
+def register_task(entry: TaskEntry) -> TaskEntry:
+    """Add a task to the registry (an existing name is an error: pick another)."""
+    if entry.name in REGISTRY:
+        raise ValueError(f"task {entry.name!r} is registered already")
+    from .models import MODEL_KINDS
+
+    unknown = sorted(set(entry.recipes) - set(MODEL_KINDS))
+    if unknown:
+        raise ValueError(f"task {entry.name!r} has recipes for unknown model kinds {unknown}; "
+                         f"expected some of {sorted(MODEL_KINDS)}")
+    REGISTRY[entry.name] = entry
+    return entry
+
+
+def task_names() -> tuple[str, ...]:
+    """The registered task names, in the order they were registered."""
+    return tuple(REGISTRY)
+
+
+def task_entry(name: str) -> TaskEntry:
+    if name not in REGISTRY:
+        raise ValueError(f"unknown task {name!r}; expected one of {sorted(REGISTRY)}")
+    return REGISTRY[name]
 
 # The LSTM baseline everywhere: 2 layers of 256 units (the paper's had 3; two keep the seven
 # shipped baselines under the 30 MB the repository allows, and trained no worse in our trials).
@@ -66,80 +134,114 @@ _REPEAT_CURRICULUM = (
     {"max_length": 8, "max_repeats": 8},
 )
 
-# The instance of each task that models train and are evaluated on.
-TRAINING_TASKS = {"copy": _COPY, "repeat_copy": _REPEAT, "repeat_copy_unary": _REPEAT_UNARY,
-                  "associative_recall": _RECALL, "ngrams": _NGRAMS, "priority_sort": _PSORT, "sort": _SORT,
-                  "dyck": _DYCK}
+_REPEAT_CONDITIONS = (
+    ("length 10 x 10 repeats", {"length": 10, "repeats": 10}),
+    ("length 20 x 10 repeats", {"length": 20, "repeats": 10}),
+    *[(f"length 10 x {r} repeats", {"length": 10, "repeats": r}) for r in (11, 12, 15, 20)],
+)
 
-# task name -> model kind -> (model config, training config)
-RECIPES: dict[str, dict[str, tuple[Any, TrainConfig]]] = {
-    # The DNC: the paper's LSTM controller (100 units), one read head, 32 slots of 20 (more than
-    # the 20 vectors of the longest training sequence; the link matrix costs N^2 per step, and
-    # 128 slots made a step about 3.5 times dearer), the NTM's optimiser settings. At a rate of
-    # 1e-3 it was still at 27 BCE bits after 14,400 sequences where 3e-3 had converged (11,200).
-    "copy": {
+# The DNC: the paper's LSTM controller (100 units), one read head, 32 slots of 20 (more than
+# the 20 vectors of the longest training sequence; the link matrix costs N^2 per step, and
+# 128 slots made a step about 3.5 times dearer), the NTM's optimiser settings. At a rate of
+# 1e-3 it was still at 27 BCE bits after 14,400 sequences where 3e-3 had converged (11,200).
+register_task(TaskEntry(
+    "copy", _COPY,
+    recipes={
         "ntm": (_ntm(_COPY), TrainConfig()),
         "lstm": (_lstm(_COPY), TrainConfig(learning_rate=1e-3)),
         "dnc": (_dnc(_COPY, num_slots=32), TrainConfig()),
     },
-    # Counting the repeats needs state that a feed-forward controller does not have: LSTM controller.
-    # Without a curriculum neither model left chance level (~80 bit errors) within 16,000 sequences.
-    "repeat_copy": {
+    conditions=tuple((f"length {n}", {"length": n}) for n in (10, 20, 30, 40, 60, 80, 100, 120)),
+))
+# Counting the repeats needs state that a feed-forward controller does not have: LSTM controller.
+# Without a curriculum neither model left chance level (~80 bit errors) within 16,000 sequences.
+register_task(TaskEntry(
+    "repeat_copy", _REPEAT,
+    recipes={
         "ntm": (_ntm(_REPEAT, controller="lstm"), TrainConfig(curriculum=_REPEAT_CURRICULUM)),
         "lstm": (_lstm(_REPEAT), TrainConfig(learning_rate=1e-3, curriculum=_REPEAT_CURRICULUM)),
     },
-    # The same models and curriculum as repeat_copy: only the encoding of the count differs.
-    "repeat_copy_unary": {
+    conditions=_REPEAT_CONDITIONS,
+))
+# The same models, curriculum and test conditions as repeat_copy: only the count's encoding differs.
+register_task(TaskEntry(
+    "repeat_copy_unary", _REPEAT_UNARY,
+    recipes={
         "ntm": (_ntm(_REPEAT_UNARY, controller="lstm"), TrainConfig(curriculum=_REPEAT_CURRICULUM)),
         "lstm": (_lstm(_REPEAT_UNARY), TrainConfig(learning_rate=1e-3, curriculum=_REPEAT_CURRICULUM)),
     },
-    # The paper's best associative-recall NTM had a feed-forward controller.
-    "associative_recall": {
+    conditions=_REPEAT_CONDITIONS,
+))
+# The paper's best associative-recall NTM had a feed-forward controller.
+register_task(TaskEntry(
+    "associative_recall", _RECALL,
+    recipes={
         "ntm": (_ntm(_RECALL), TrainConfig()),
         "lstm": (_lstm(_RECALL), TrainConfig(learning_rate=1e-3)),
     },
-    # The shipped N-gram models trained in phases: this recipe on the drawn bits (both models
-    # flattened, 15.9 and 6.2 bits above the Bayes-optimal cost), then from those weights with
-    # --expected-targets (TrainConfig.expected_targets: the Bayes posterior as the target, the
-    # same expected cost without the noise of the draw), and the NTM a third time with 256 slots
-    # (--slots 256): with 128 its write head, one slot back per step, ran out of memory within a
-    # 200-bit sequence. The manifest has every command; chapter 8.
-    "ngrams": {
+    conditions=tuple((f"{n} items", {"num_items": n}) for n in (6, 12, 15, 20)),
+    size_keyword="num_items",
+))
+# The shipped N-gram models trained in phases: this recipe on the drawn bits (both models
+# flattened, 15.9 and 6.2 bits above the Bayes-optimal cost), then from those weights with
+# --expected-targets (TrainConfig.expected_targets: the Bayes posterior as the target, the
+# same expected cost without the noise of the draw), and the NTM a third time with 256 slots
+# (--slots 256): with 128 its write head, one slot back per step, ran out of memory within a
+# 200-bit sequence. The manifest has every run; chapter 8. The next bit is random, so the
+# test set is larger (1,000 sequences) to measure small differences in BCE.
+register_task(TaskEntry(
+    "ngrams", _NGRAMS,
+    recipes={
         "ntm": (_ntm(_NGRAMS, controller="lstm"), TrainConfig(**_BUDGET)),
         "lstm": (_lstm(_NGRAMS), TrainConfig(learning_rate=1e-3, **_BUDGET)),
     },
-    # A learned initial memory gives the write head's key something to match: the NTM can then
-    # write each vector to a place chosen by its priority (content addressing), and read the
-    # places in order. With a constant memory (and 4 + 4 heads, closer to the paper's eight) it
-    # stayed at chance (122 BCE bits) for 8,800 sequences, the most our CPU budget allowed.
-    # The shipped NTM trained for 928,000 sequences with learning-rate steps (--lr-milestones
-    # 300000,480000,700000): each step bought 5-10 BCE bits that the previous rate had stopped
-    # giving (61 -> 51 -> 46 -> 44 on validation); the manifest has the exact command. The default
-    # shipped NTM is this recipe with --read-heads 4 --write-heads 4 --shift-radius 3 (chapter 9).
-    # Priority sort and sort keep write_rule="sequential" (write heads one after the other): their
-    # shipped NTMs were trained with it, and the manifest's commands must reproduce them.
-    # --write-rule paper trains with the paper's rule (all erasures, then all additions).
-    "priority_sort": {
+    conditions=(("200 bits", {}),),
+    eval_sequences=1000,
+    size_keyword=None,
+))
+# A learned initial memory gives the write head's key something to match: the NTM can then
+# write each vector to a place chosen by its priority (content addressing), and read the
+# places in order. With a constant memory (and 4 + 4 heads, closer to the paper's eight) it
+# stayed at chance (122 BCE bits) for 8,800 sequences, the most our CPU budget allowed.
+# The shipped NTM trained for 928,000 sequences with learning-rate steps (--lr-milestones
+# 300000,480000,700000): each step bought 5-10 BCE bits that the previous rate had stopped
+# giving (61 -> 51 -> 46 -> 44 on validation); the manifest has the exact run. The default
+# shipped NTM is this recipe with --read-heads 4 --write-heads 4 --shift-radius 3 (chapter 9).
+# Priority sort and sort keep write_rule="sequential" (write heads one after the other): their
+# shipped NTMs were trained with it, and the manifest's runs must reproduce them.
+# --write-rule paper trains with the paper's rule (all erasures, then all additions).
+register_task(TaskEntry(
+    "priority_sort", _PSORT,
+    recipes={
         "ntm": (_ntm(_PSORT, memory_init="learned", write_rule="sequential"), TrainConfig(**_BUDGET)),
         "lstm": (_lstm(_PSORT), TrainConfig(learning_rate=1e-3, **_BUDGET)),
     },
-    "sort": {
+    conditions=(("20 inputs, 16 outputs", {}),),
+    size_keyword=None,
+))
+register_task(TaskEntry(
+    "sort", _SORT,
+    recipes={
         "ntm": (_ntm(_SORT, controller="lstm", num_read_heads=2, num_write_heads=2, write_rule="sequential"),
                 TrainConfig()),
         "lstm": (_lstm(_SORT), TrainConfig(learning_rate=1e-3)),
     },
-    "dyck": {
+    conditions=tuple((f"length {n}", {"length": n}) for n in (10, 20)),
+))
+register_task(TaskEntry(
+    "dyck", _DYCK,
+    recipes={
         "ntm": (_ntm(_DYCK, controller="lstm"), TrainConfig()),
         "lstm": (_lstm(_DYCK), TrainConfig(learning_rate=1e-3)),
     },
-}
+    conditions=tuple((f"length {n}", {"length": n}) for n in (20, 40)),
+))
 
 
 def recipe(task: str, model: str) -> tuple[Any, Any, TrainConfig]:
     """(task instance, model config, training config) for ``task`` and ``model``."""
-    if task not in RECIPES:
-        raise ValueError(f"unknown task {task!r}; expected one of {sorted(RECIPES)}")
-    if model not in RECIPES[task]:
-        raise ValueError(f"no recipe for model {model!r} on {task}; expected one of {sorted(RECIPES[task])}")
-    model_config, train_config = RECIPES[task][model]
-    return TRAINING_TASKS[task], model_config, train_config
+    entry = task_entry(task)
+    if model not in entry.recipes:
+        raise ValueError(f"no recipe for model {model!r} on {task}; expected one of {sorted(entry.recipes)}")
+    model_config, train_config = entry.recipes[model]
+    return entry.task, model_config, train_config

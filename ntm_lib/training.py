@@ -1,6 +1,13 @@
 r"""A model-agnostic training loop: batches from a task, an optimiser, clipping, validation,
 checkpoints and resumption. It knows nothing about what is inside the model: anything whose call
-on ``inputs`` returns logits (alone or first in a tuple) trains.
+``model(inputs, generator=...)`` returns logits (alone or first in a tuple) trains; extra loss
+terms (``LossTerm``, e.g. ``regularisers.OutputMemoryPenalty``) ask for the model's trace.
+
+The pieces, each replaceable: ``TrainConfig`` (what to train with), ``loss_terms`` (the terms
+beside the task's cross-entropy: those the config asks for, plus any passed to ``train``),
+``learning_rate_at`` (the schedule), ``Curriculum`` (which stage of the task to sample),
+``TrainProgress`` (everything that changes while training, in one place, saved in ``last.pt``),
+callbacks (called with each validation record).
 
 Loss: binary cross-entropy with logits, summed over bits and masked steps, averaged over the
 batch (the paper's cost per sequence, in nats). Metrics are reported per sequence on a fixed
@@ -13,6 +20,7 @@ and reproduces the same run as if it had never stopped.
 
 from __future__ import annotations
 
+import inspect
 import math
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -23,7 +31,7 @@ import torch
 from torch import Tensor, nn
 
 from .checkpoints import CheckpointError, load_into, read_checkpoint, save_checkpoint
-from .regularisers import output_memory_change
+from .regularisers import LossTerm, OutputMemoryPenalty
 from .tasks.base import Batch, bce_bits_per_sequence, bit_errors_per_sequence, masked_bce
 
 OPTIMIZERS = ("adam", "rmsprop")
@@ -57,7 +65,7 @@ class TrainConfig:
     lr_decay: float = 0.3
     # Quiet output memory (``ntm_lib.regularisers``): add this weight times the change of the
     # memory on scored steps to the loss, from ``output_memory_penalty_from`` sequences on
-    # (0: from the start). Needs an NTM. Chapter 5 uses it to fine-tune the copy NTM.
+    # (0: from the start). Needs a model whose trace holds its memory (NTM, DNC). Chapter 5 uses it.
     output_memory_penalty: float = 0.0
     output_memory_penalty_from: int = 0
     # Expected targets: train on ``task.expected_targets(batch)``, the expected value of each
@@ -132,9 +140,52 @@ class TrainResult:
     nonfinite_batches: int = 0
 
 
+@dataclass
+class TrainProgress:
+    """Everything that changes while training, saved in ``last.pt`` (``progress``) so that a
+    resumed run continues exactly. The running sums cover the batches since the last validation;
+    ``terms`` holds one running sum per extra loss term, by name."""
+
+    sequences: int = 0
+    batches: int = 0
+    seconds: float = 0.0  # before this session; the session's own time is added when saved
+    nonfinite_batches: int = 0
+    stage: int = 0  # curriculum stage; len(config.curriculum) is the task itself
+    running_loss: float = 0.0  # the task's BCE in nats
+    running_bit_errors: float = 0.0
+    running_count: int = 0
+    terms: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self, seconds: float) -> dict[str, Any]:
+        return {**asdict(self), "seconds": seconds}
+
+    @classmethod
+    def from_dict(cls, stored: dict[str, Any]) -> "TrainProgress":
+        known = {k: v for k, v in stored.items() if k in cls.__dataclass_fields__}
+        if "running_penalty" in stored and "terms" not in stored:  # written before loss terms had names
+            known["terms"] = {OutputMemoryPenalty.name: stored["running_penalty"]}
+        return cls(**known)
+
+    def reset_running(self) -> None:
+        self.running_loss = self.running_bit_errors = 0.0
+        self.running_count = 0
+        self.terms = {name: 0.0 for name in self.terms}
+
+
 def logits_of(output: Any) -> Tensor:
     """Models return logits alone or as the first element of a tuple."""
     return output[0] if isinstance(output, tuple) else output
+
+
+def loss_terms(config: TrainConfig, extra: tuple[LossTerm, ...] = ()) -> tuple[LossTerm, ...]:
+    """The loss terms of a run beside the task's BCE: those ``config`` asks for, then ``extra``."""
+    terms = tuple(extra)
+    if config.output_memory_penalty > 0:
+        terms = (OutputMemoryPenalty(config.output_memory_penalty, config.output_memory_penalty_from),) + terms
+    names = [term.name for term in terms]
+    if len(set(names)) != len(names):
+        raise ValueError(f"loss terms need distinct names, got {names}")
+    return terms
 
 
 def penalty_weight_at(config: TrainConfig, sequences: int) -> float:
@@ -142,18 +193,32 @@ def penalty_weight_at(config: TrainConfig, sequences: int) -> float:
     return config.output_memory_penalty if sequences >= config.output_memory_penalty_from else 0.0
 
 
-def training_loss(model: nn.Module, batch: Batch, penalty_weight: float) -> tuple[Tensor, Tensor, Tensor, Tensor | None]:
-    """(loss, bce, logits, penalty) of one batch. bce: the batch mean of the masked BCE in nats;
-    loss: bce, plus ``penalty_weight`` times the mean ``output_memory_change`` of the model's
-    traced memory when that weight is positive (penalty is then that mean, else None)."""
-    if penalty_weight <= 0:
-        logits = logits_of(model(batch.inputs))
-        bce = masked_bce(logits, batch).mean()
-        return bce, bce, logits, None
-    logits, _, trace = model(batch.inputs, trace=True)
+def training_loss(model: nn.Module, batch: Batch, terms: tuple[LossTerm, ...] = (), sequences: int = 0,
+                  generator: torch.Generator | None = None) -> tuple[Tensor, Tensor, Tensor, dict[str, Tensor]]:
+    """(loss, bce, logits, term values) of one batch at ``sequences`` training sequences.
+
+    bce: the batch mean of the masked BCE in nats; loss: bce plus each term's weight times the
+    batch mean of its value. Terms whose weight is 0 now are not computed (and the model is run
+    without a trace when none is needed)."""
+    active = [(term, term.weight_at(sequences)) for term in terms]
+    active = [(term, weight) for term, weight in active if weight > 0]
+    draws = {"generator": generator} if generator is not None and _takes_generator(model) else {}
+    if active:
+        logits, _, trace = model(batch.inputs, trace=True, **draws)
+    else:
+        logits, trace = logits_of(model(batch.inputs, **draws)), None
     bce = masked_bce(logits, batch).mean()
-    penalty = output_memory_change(trace.memory, batch.mask).mean()
-    return bce + penalty_weight * penalty, bce, logits, penalty
+    loss, values = bce, {}
+    for term, weight in active:
+        values[term.name] = term(trace, batch).mean()
+        loss = loss + weight * values[term.name]
+    return loss, bce, logits, values
+
+
+def _takes_generator(model: nn.Module) -> bool:
+    """Whether ``model``'s forward takes a ``generator`` (the library's models do; a model of
+    one's own need not, and then draws from torch's global generator if it draws at all)."""
+    return "generator" in inspect.signature(model.forward).parameters
 
 
 def make_optimizer(config: TrainConfig, parameters) -> torch.optim.Optimizer:
@@ -167,8 +232,8 @@ def make_optimizer(config: TrainConfig, parameters) -> torch.optim.Optimizer:
 def evaluate(model: nn.Module, batches: list[Batch], device: torch.device | str = "cpu") -> dict[str, float]:
     """Mean bit errors and BCE bits per sequence over a list of batches.
 
-    Runs under a forked RNG: a model that draws random numbers (``memory_init="random"``) leaves
-    the training stream untouched, so a resumed run matches an uninterrupted one.
+    Runs under a forked RNG: a model that draws random numbers from torch's global generator
+    leaves the training stream untouched, so a resumed run matches an uninterrupted one.
     """
     was_training = model.training
     model.eval()
@@ -195,6 +260,42 @@ def validation_set(task: Any, size: int, seed: int, chunk: int = 128) -> list[Ba
     return batches
 
 
+class Curriculum:
+    """Which stage of the task to sample: the config's easier stages in order, then the task.
+    A stage ends at a validation when the training batches since the last one averaged fewer
+    than ``config.curriculum_bit_errors`` bit errors per sequence."""
+
+    def __init__(self, task: Any, config: TrainConfig):
+        try:
+            self.stages = [replace(task, **overrides) for overrides in config.curriculum] + [task]
+        except TypeError as exc:
+            raise ValueError(f"a curriculum stage does not fit the task {type(task).__name__}: {exc}") from exc
+        self.threshold = config.curriculum_bit_errors
+
+    def advance(self, stage: int, mean_bit_errors: float) -> int:
+        """The stage after a validation at which the recent batches averaged ``mean_bit_errors``."""
+        return stage + 1 if stage < len(self.stages) - 1 and mean_bit_errors < self.threshold else stage
+
+
+def validation_record(progress: TrainProgress, metrics: dict[str, float], seconds: float, config: TrainConfig,
+                      terms: tuple[LossTerm, ...]) -> dict[str, float]:
+    """One entry of the history: counters, the training cost and each term's mean since the last
+    validation, the validation metrics, and the schedule's state (learning rate, stage)."""
+    count = max(progress.running_count, 1)
+    record = {
+        "sequences": progress.sequences, "batches": progress.batches, "seconds": round(seconds, 3),
+        "train_bce_bits": progress.running_loss / count / math.log(2),
+        "val_bit_errors": metrics["bit_errors"], "val_bce_bits": metrics["bce_bits"],
+    }
+    if config.lr_milestones:
+        record["learning_rate"] = learning_rate_at(config, progress.sequences)
+    for term in terms:
+        record[f"train_{term.name}"] = progress.terms.get(term.name, 0.0) / count
+    if config.curriculum:
+        record["stage"] = progress.stage
+    return record
+
+
 def train(
     model: nn.Module,
     task: Any,
@@ -206,18 +307,18 @@ def train(
     device: str | torch.device = "cpu",
     callbacks: tuple[Callable[[dict[str, float]], None], ...] = (),
     task_description: dict[str, Any] | None = None,
+    extra_loss_terms: tuple[LossTerm, ...] = (),
 ) -> TrainResult:
     """Train ``model`` on batches of ``task`` until converged or out of budget.
 
     out_dir: where ``last.pt`` is written at every validation (and ``resume=True`` reads it).
     callbacks: called with each validation record (a dict) after it is added to the history.
     task_description: stored in checkpoints (e.g. {"name": "copy", "config": {...}}).
+    extra_loss_terms: ``LossTerm``s added to the loss beside those the config asks for.
     """
-    if config.output_memory_penalty > 0 and getattr(model, "kind", None) != "ntm":
-        raise ValueError(
-            "TrainConfig.output_memory_penalty needs a model that traces its memory (an NTM); "
-            f"got {type(model).__name__}"
-        )
+    terms = loss_terms(config, extra_loss_terms)
+    for term in terms:
+        term.check(model)
     if config.expected_targets and not hasattr(task, "expected_targets"):
         raise ValueError(
             f"TrainConfig.expected_targets needs a task with an expected_targets(batch) method (ngrams); "
@@ -225,14 +326,13 @@ def train(
         )
     model.to(device).train()
     optimizer = make_optimizer(config, model.parameters())
-    generator = torch.Generator().manual_seed(config.seed)
+    data_generator = torch.Generator().manual_seed(config.seed)  # the training batches
+    model_generator = torch.Generator().manual_seed(config.seed + 1)  # what the model draws (a random memory)
     torch.manual_seed(config.seed)
     valid = validation_set(task, config.validation_size, config.seed)
+    curriculum = Curriculum(task, config)
+    state = TrainProgress(terms={term.name: 0.0 for term in terms})
     history: list[dict[str, float]] = []
-    sequences = batches_done = nonfinite_total = running_count = 0
-    running_loss = running_bit_errors = running_penalty = 0.0  # sums over the batches since the last validation
-    stage = 0  # curriculum stage; len(config.curriculum) is the task itself
-    seconds_before = 0.0
     last_path = Path(out_dir) / "last.pt" if out_dir is not None else None
     task_description = task_description or {"name": getattr(task, "name", type(task).__name__), "config": asdict(task)}
 
@@ -246,50 +346,53 @@ def train(
             )
         load_into(model, payload, str(last_path))
         optimizer.load_state_dict(payload["optimizer"])
-        generator.set_state(payload["rng"]["train"])
+        data_generator.set_state(payload["rng"]["train"])
         torch.set_rng_state(payload["rng"]["torch"])
-        progress_state = payload["progress"]
-        sequences, batches_done = progress_state["sequences"], progress_state["batches"]
-        seconds_before, nonfinite_total = progress_state["seconds"], progress_state["nonfinite_batches"]
-        running_loss, running_count = progress_state["running_loss"], progress_state["running_count"]
-        running_bit_errors, stage = progress_state["running_bit_errors"], progress_state["stage"]
-        running_penalty = progress_state.get("running_penalty", 0.0)  # absent before the penalty existed
+        if "model" in payload["rng"]:  # absent in runs saved before the model had its own generator
+            model_generator.set_state(payload["rng"]["model"])
+        state = TrainProgress.from_dict(payload["progress"])
+        state.terms = {term.name: state.terms.get(term.name, 0.0) for term in terms}
         history = list(payload["history"])
+
+    start = time.perf_counter()
+    seconds_now = lambda: state.seconds + time.perf_counter() - start  # noqa: E731
 
     def save(path: Path) -> None:
         save_checkpoint(
             path, model, task=task_description, train_config=asdict(config),
             optimizer=optimizer.state_dict(),
-            rng={"train": generator.get_state(), "torch": torch.get_rng_state()},
-            progress={"sequences": sequences, "batches": batches_done,
-                      "seconds": seconds_before + (time.perf_counter() - start),
-                      "nonfinite_batches": nonfinite_total,
-                      "running_loss": running_loss, "running_count": running_count,
-                      "running_bit_errors": running_bit_errors, "running_penalty": running_penalty,
-                      "stage": stage},
-            history=history,
+            rng={"train": data_generator.get_state(), "torch": torch.get_rng_state(),
+                 "model": model_generator.get_state()},
+            progress=state.as_dict(seconds_now()), history=history,
         )
 
-    start = time.perf_counter()
-    bar = _progress_bar(config.max_sequences, sequences, progress)
+    def validate(scheduled: bool = True) -> bool:
+        """Validate and record; at a scheduled validation (every ``validate_every`` batches) also
+        advance the curriculum, restart the running sums and call back. The last one, where the
+        budget ended between two, changes nothing a resumed run would continue from."""
+        metrics = evaluate(model, valid, device)
+        history.append(validation_record(state, metrics, seconds_now(), config, terms))
+        if scheduled:
+            if config.curriculum:
+                state.stage = curriculum.advance(state.stage, state.running_bit_errors / max(state.running_count, 1))
+            state.reset_running()
+            bar.set_postfix(bit_errors=f"{metrics['bit_errors']:.3f}", bce=f"{metrics['bce_bits']:.2f}")
+            for callback in callbacks:
+                callback(history[-1])
+        return metrics["bit_errors"] < config.converged_bit_errors
+
+    bar = _progress_bar(config.max_sequences, state.sequences, progress)
     nonfinite_in_row = 0
-    try:
-        stages = [replace(task, **overrides) for overrides in config.curriculum] + [task]
-    except TypeError as exc:
-        raise ValueError(f"a curriculum stage does not fit the task {type(task).__name__}: {exc}") from exc
     converged = bool(history) and history[-1]["val_bit_errors"] < config.converged_bit_errors
-    while not (converged and config.stop_when_converged) and sequences < config.max_sequences:
-        elapsed = seconds_before + time.perf_counter() - start
-        if config.max_seconds is not None and elapsed >= config.max_seconds:
+    while not (converged and config.stop_when_converged) and state.sequences < config.max_sequences:
+        if config.max_seconds is not None and seconds_now() >= config.max_seconds:
             break
-        batch = stages[stage].sample(config.batch_size, generator).to(device)
-        penalty_weight = penalty_weight_at(config, sequences)
+        stage_task = curriculum.stages[state.stage]
+        batch = stage_task.sample(config.batch_size, data_generator).to(device)
+        trained_on = batch._replace(targets=stage_task.expected_targets(batch)) if config.expected_targets else batch
+        loss, bce, logits, values = training_loss(model, trained_on, terms, state.sequences, model_generator)
         if config.expected_targets:
-            expected = batch._replace(targets=stages[stage].expected_targets(batch))
-            loss, _, logits, penalty = training_loss(model, expected, penalty_weight)
             bce = masked_bce(logits.detach(), batch).mean()  # the recorded cost: on the drawn targets
-        else:
-            loss, bce, logits, penalty = training_loss(model, batch, penalty_weight)
         optimizer.zero_grad(set_to_none=True)
         if torch.isfinite(loss):
             loss.backward()
@@ -299,72 +402,43 @@ def train(
         if not torch.isfinite(grad_norm):
             # Never train on a non-finite loss or gradient: skip the update, report, and stop if it persists.
             nonfinite_in_row += 1
-            nonfinite_total += 1
+            state.nonfinite_batches += 1
             if nonfinite_in_row >= config.max_nonfinite:
                 raise NonFiniteError(
                     f"loss or gradients non-finite for {nonfinite_in_row} batches in a row at "
-                    f"{sequences} sequences (loss {loss.item()}); no update was made with them"
+                    f"{state.sequences} sequences (loss {loss.item()}); no update was made with them"
                     + (f"; the last good state is in {last_path}" if last_path and last_path.exists() else "")
                 )
             continue
         nonfinite_in_row = 0
         for group in optimizer.param_groups:
-            group["lr"] = learning_rate_at(config, sequences)
+            group["lr"] = learning_rate_at(config, state.sequences)
         optimizer.step()
-        sequences += config.batch_size
-        batches_done += 1
-        running_loss += bce.item()  # the recorded training cost is the task's alone
-        running_penalty += penalty.item() if penalty is not None else 0.0
-        running_bit_errors += bit_errors_per_sequence(logits.detach(), batch).mean().item()
-        running_count += 1
+        state.sequences += config.batch_size
+        state.batches += 1
+        state.running_loss += bce.item()  # the recorded training cost is the task's alone
+        state.running_bit_errors += bit_errors_per_sequence(logits.detach(), batch).mean().item()
+        state.running_count += 1
+        for name, value in values.items():
+            state.terms[name] += value.item()
         bar.update(config.batch_size)
-        if batches_done % config.validate_every == 0:
-            metrics = evaluate(model, valid, device)
-            record = {
-                "sequences": sequences, "batches": batches_done,
-                "seconds": round(seconds_before + time.perf_counter() - start, 3),
-                "train_bce_bits": running_loss / max(running_count, 1) / math.log(2),
-                "val_bit_errors": metrics["bit_errors"], "val_bce_bits": metrics["bce_bits"],
-            }
-            if config.lr_milestones:
-                record["learning_rate"] = learning_rate_at(config, sequences)
-            if config.output_memory_penalty > 0:
-                record["train_output_memory_change"] = running_penalty / max(running_count, 1)
-            if config.curriculum:
-                record["stage"] = stage
-                if stage < len(config.curriculum) and running_bit_errors / running_count < config.curriculum_bit_errors:
-                    stage += 1
-            history.append(record)
-            running_loss = running_bit_errors = running_penalty = 0.0
-            running_count = 0
-            converged = metrics["bit_errors"] < config.converged_bit_errors
-            bar.set_postfix(bit_errors=f"{metrics['bit_errors']:.3f}", bce=f"{metrics['bce_bits']:.2f}")
-            for callback in callbacks:
-                callback(record)
+        if state.batches % config.validate_every == 0:
+            converged = validate()
             if last_path is not None:
                 save(last_path)
     bar.close()
 
-    seconds = seconds_before + time.perf_counter() - start
-    if not history or history[-1]["sequences"] != sequences:  # final validation if the loop ended between two
-        metrics = evaluate(model, valid, device)
-        history.append({
-            "sequences": sequences, "batches": batches_done, "seconds": round(seconds, 3),
-            "train_bce_bits": running_loss / max(running_count, 1) / math.log(2),
-            "val_bit_errors": metrics["bit_errors"], "val_bce_bits": metrics["bce_bits"],
-            **({"learning_rate": learning_rate_at(config, sequences)} if config.lr_milestones else {}),
-            **({"stage": stage} if config.curriculum else {}),
-        })
-        converged = metrics["bit_errors"] < config.converged_bit_errors
+    if not history or history[-1]["sequences"] != state.sequences:  # the loop ended between two validations
+        converged = validate(scheduled=False)
     final_path = None
     if out_dir is not None:
         save(last_path)
         final_path = str(Path(out_dir) / "final.pt")
         save(Path(final_path))
     return TrainResult(
-        converged=converged, sequences=sequences, batches=batches_done, seconds=seconds,
+        converged=converged, sequences=state.sequences, batches=state.batches, seconds=seconds_now(),
         val_bit_errors=history[-1]["val_bit_errors"], val_bce_bits=history[-1]["val_bce_bits"],
-        history=history, checkpoint=final_path, nonfinite_batches=nonfinite_total,
+        history=history, checkpoint=final_path, nonfinite_batches=state.nonfinite_batches,
     )
 
 

@@ -6,7 +6,6 @@ its head weightings and memory (from an ``NTMTrace``).
   window such as -3..23 that wraps around slot 0; ``window_trace`` cuts a trace to it);
 - ``plot_heads``: each head's weighting over the same slots; ``plot_scatter``: one variable
   against another; ``plot_probabilities``: predicted next-bit probabilities (dynamic N-grams);
-- ``save_run_figure``: the ``python -m ntm_lib viz`` command.
 
 Shapes: T time steps, H heads (read heads first), N memory slots, M word size; a leading batch
 dimension of size 1 is dropped (``first_sequence`` takes one sequence out of a traced batch).
@@ -237,35 +236,6 @@ def plot_heads(weights, num_read: int, slots: Sequence[int], delimiter: int | No
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
-
-
-def save_run_figure(task: str, model: str = "ntm", length: int | None = None, seed: int = 0,
-                    out: str | None = None) -> str:
-    """Draw the shipped ``model`` for ``task`` on one example and save it as a PNG (the CLI's ``viz``)."""
-    import torch
-
-    from .evaluation import length_keyword
-    from .pretrained import load_pretrained
-    from .recipes import recipe
-
-    task_obj = recipe(task, model)[0]
-    net = load_pretrained(task, model)
-    kwargs = {length_keyword(task): length} if length is not None else {}
-    batch = task_obj.sample(1, torch.Generator().manual_seed(seed), **kwargs)
-    with torch.no_grad():
-        if model == "ntm":
-            logits, _, trace = net(batch.inputs, trace=True)
-        else:
-            logits, trace = net(batch.inputs)[0], None
-    num_read = net.config.num_read_heads if model == "ntm" else 1
-    label = f" ({length_keyword(task)} {length})" if length is not None else ""
-    fig = plot_run(batch.inputs[0], batch.targets[0], logits[0], batch.mask[0],
-                   None if trace is None else first_sequence(trace), num_read, title=f"{model.upper()} on {task}{label}")
-    path = out or f"{task}-{model}.png"
-    fig.savefig(path, dpi=110)
-    _plt().close(fig)
-    return path
-
 
 
 def plot_probabilities(bits, predictions: Mapping[str, object], truth=None, steps: Sequence[int] | None = None,

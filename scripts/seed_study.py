@@ -22,10 +22,10 @@ from pathlib import Path
 
 import torch
 
-from ntm_lib.evaluation import CONDITIONS, EVAL_DIR, evaluate_models
-from ntm_lib.models import build_model
-from ntm_lib.pretrained import MODEL_NAMES, load_pretrained, manifest
-from ntm_lib.recipes import recipe
+from ntm_lib.evaluation import EVAL_DIR, evaluate_models
+from ntm_lib.models import MODEL_KINDS, build_model
+from ntm_lib.pretrained import load_pretrained, manifest
+from ntm_lib.recipes import recipe, task_names
 from ntm_lib.training import train
 
 
@@ -48,8 +48,8 @@ def markdown_summary(table: dict, key: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--task", required=True, choices=sorted(CONDITIONS))
-    parser.add_argument("--model", default="ntm", choices=MODEL_NAMES)
+    parser.add_argument("--task", required=True, choices=task_names())
+    parser.add_argument("--model", default="ntm", choices=sorted(MODEL_KINDS))
     parser.add_argument("--seeds", default="1,2,3,4", help="seeds separated by commas")
     parser.add_argument("--max-sequences", type=int, default=200_000, help="budget per seed")
     parser.add_argument("--keep-going", action="store_true", help="do not stop when converged (as train --keep-going)")

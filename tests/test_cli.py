@@ -148,16 +148,17 @@ def test_viz_saves_a_png_of_a_shipped_model(tmp_path, task, model, length):
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_viz_refuses_a_length_for_a_fixed_size_task(tmp_path):
-    with pytest.raises(ValueError, match="fixed size"):
-        main(["viz", "--task", "ngrams", "--length", "5", "--out", str(tmp_path / "x.png")])
+def test_viz_refuses_a_length_for_a_fixed_size_task(tmp_path, capsys):
+    assert main(["viz", "--task", "ngrams", "--length", "5", "--out", str(tmp_path / "x.png")]) == 2
+    assert "ngrams has a fixed size; --length does not apply" in capsys.readouterr().err
 
 
 def test_evaluation_table_has_every_condition_for_every_shipped_model():
-    from ntm_lib.evaluation import CONDITIONS, evaluate_task, markdown_table
+    from ntm_lib.evaluation import evaluate_task, markdown_table
+    from ntm_lib.recipes import task_entry
 
     result = evaluate_task("copy", sequences=4)
-    assert [row["condition"] for row in result["rows"]] == [label for label, _ in CONDITIONS["copy"]]
+    assert [row["condition"] for row in result["rows"]] == [label for label, _ in task_entry("copy").conditions]
     assert result["models"] == ["lstm", "ntm", "ntm-unregularised"]  # the variant has its own column
     for row in result["rows"]:
         assert row["sequences"] == 4
@@ -169,11 +170,12 @@ def test_evaluation_table_has_every_condition_for_every_shipped_model():
 
 
 def test_evaluate_models_scores_any_models_on_the_eval_test_sets():
-    from ntm_lib.evaluation import CONDITIONS, evaluate_models, evaluate_task
+    from ntm_lib.evaluation import evaluate_models, evaluate_task
+    from ntm_lib.recipes import task_entry
 
     shipped = ntm_lib.load_pretrained("dyck")
     table = evaluate_models("dyck", {"mine": shipped}, sequences=3)
-    assert table["models"] == ["mine"] and len(table["rows"]) == len(CONDITIONS["dyck"])
+    assert table["models"] == ["mine"] and len(table["rows"]) == len(task_entry("dyck").conditions)
     reference = evaluate_task("dyck", sequences=3)  # the same seeded test sets
     for row, ref in zip(table["rows"], reference["rows"]):
         assert row["mine"] == ref["ntm"]
@@ -207,7 +209,7 @@ def test_the_output_memory_penalty_on_the_command_line(tmp_path, capsys):
     assert history["train_config"]["output_memory_penalty_from"] == 16
     capsys.readouterr()
     assert main(["train", "--model", "lstm", "--out", str(tmp_path / "l"), "--output-memory-penalty", "1"]) == 2
-    assert "--model ntm only" in capsys.readouterr().err
+    assert "needs a model whose trace holds its memory (an NTM or a DNC)" in capsys.readouterr().err
 
 
 def test_a_variant_is_shipped_beside_the_main_run(tmp_path, monkeypatch, capsys):
@@ -221,7 +223,7 @@ def test_a_variant_is_shipped_beside_the_main_run(tmp_path, monkeypatch, capsys)
     assert main(argv) == 0
     entries = pretrained.manifest(shipped)
     assert list(entries) == ["copy-ntm-short"] and entries["copy-ntm-short"]["reproduce"].endswith(
-        "--ship --variant short --max-sequences 16")
+        "--max-sequences 16 --no-progress --ship --variant short")
     import zipfile  # shipped files are compressed (ntm_lib.checkpoints.compress_checkpoint)
 
     assert {e.compress_type for e in zipfile.ZipFile(shipped / "copy-ntm-short.pt").infolist()} == {zipfile.ZIP_DEFLATED}
@@ -246,7 +248,7 @@ def test_a_main_run_can_make_room_as_a_variant(tmp_path, monkeypatch):
     assert list(entries) == ["copy-ntm-older"] and not (shipped / "copy-ntm.pt").exists()
     moved = entries["copy-ntm-older"]
     assert moved["sha256"] == before["sha256"] and moved["file"] == "copy-ntm-older.pt"
-    assert moved["reproduce"].endswith("--ship --variant older --max-sequences 16")
+    assert moved["reproduce"].endswith("--max-sequences 16 --no-progress --ship --variant older")
     monkeypatch.setattr(pretrained, "pretrained_dir", lambda: shipped)
     ntm_lib.load_pretrained("copy", variant="older")  # hash verified under its new name
     assert ntm_lib.pretrained_history("copy", variant="older")["history"]
@@ -314,9 +316,13 @@ def test_a_shipped_fine_tuned_run_records_where_it_started(first_run, tmp_path, 
     assert entry["init_from"]["sha256"] == sha256(start) and entry["init_from"]["sequences"] == 64
     # Fine-tuned again from the shipped file it then replaces: the manifest keeps the parent's command.
     assert main([*train_args(tmp_path / "u", 16), "--init-from", str(shipped / "copy-ntm.pt"), "--ship"]) == 0
-    entry = pretrained.manifest(shipped)["copy-ntm"]
-    assert entry["init_from"]["shipped_as"] == "copy-ntm"
-    assert entry["init_from"]["reproduce"].endswith("--ship --max-sequences 16")
+    entries = pretrained.manifest(shipped)
+    entry = entries["copy-ntm"]
+    assert entry["init_from"]["parent_run"]["out"] == str(tmp_path / "t")
+    assert entry["init_from"]["parent_run"]["init_from"] == {"path": str(start)}
+    first, then = pretrained.retraining_commands(directory=shipped)  # the replaced parent first, unshipped
+    assert f"--out {tmp_path / 't'}" in first and "--ship" not in first
+    assert f"--init-from {tmp_path / 't'}/final.pt" in then and then.endswith("--ship")
 
 
 def test_a_wall_clock_budget_alone_has_no_hidden_sequence_cap(tmp_path, capsys):

@@ -1,6 +1,7 @@
 """The shipped checkpoints: listed, hashed, loadable, and installed with the package."""
 
 import importlib.util
+import shlex
 import shutil
 import subprocess
 import sys
@@ -96,9 +97,9 @@ def test_the_wheel_carries_the_checkpoints(tmp_path):
     (wheel,) = tmp_path.glob("ntm_lib-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     for key in SHIPPED:
-        assert f"ntm_lib/pretrained/{key}.pt" in names
-    assert "ntm_lib/pretrained/manifest.json" in names
-    assert "ntm_lib/pretrained/copy-ntm.seed-study.json" in names
+        assert f"ntm_lib/shipped/{key}.pt" in names
+    assert "ntm_lib/shipped/manifest.json" in names
+    assert "ntm_lib/shipped/copy-ntm.seed-study.json" in names
 
 
 def test_the_copy_seed_study_names_the_shipped_run():
@@ -109,37 +110,54 @@ def test_the_copy_seed_study_names_the_shipped_run():
     plain = pretrained.manifest()["copy-ntm-unregularised"]
     assert plain["sequences"] == chosen["sequences"] and f"--seed {chosen['seed']} " in plain["reproduce"]
     quiet = pretrained.manifest()["copy-ntm"]
-    assert f"--seed {chosen['seed']} " in quiet["reproduce"] and "--output-memory-penalty 1 " in quiet["reproduce"]
+    assert quiet["run"]["seed"] == chosen["seed"] and quiet["run"]["train_settings"]["output_memory_penalty"] == 1
     assert any(r["seed"] == chosen["seed"] and r["sequences"] == chosen["sequences"] for r in study["records"])
     assert all({"seed", "sequences", "L80", "L100", "L120"} <= set(r) for r in study["records"])
     with pytest.raises(CheckpointError, match="no seed study shipped for sort-ntm"):
         pretrained.seed_study("sort")
 
 
-def test_every_shipped_model_records_a_command_that_reproduces_it():
-    for key, entry in pretrained.manifest().items():
-        assert entry["reproduce"].endswith(f"--max-sequences {entry['sequences']}"), key
-        assert "--max-seconds" not in entry["reproduce"], key
+def test_every_shipped_model_records_its_run_as_data_and_the_command_rendered_from_it():
+    from ntm_lib.runs import RunRecord
+
+    entries = pretrained.manifest()
+    for key, entry in entries.items():
+        run = RunRecord.from_dict(entry["run"])
+        assert run.max_sequences == entry["sequences"] and run.max_seconds is None, key
+        assert entry["reproduce"] == pretrained.reproduce_command(key, entries), key
+        assert RunRecord.from_argv(shlex.split(entry["reproduce"])).task == run.task, key
+        parent = (run.init_from or {}).get("shipped")
+        if parent is not None:  # a fine-tuned run names its parent's file as shipped now
+            assert entry["init_from"]["shipped_as"] == parent and parent in entries, key
+            assert f"--init-from data/pretrained/{entries[parent]['file']}" in entry["reproduce"], key
 
 
-def test_reproducing_command_replaces_the_budget_by_the_sequence_count():
-    typed = ["python", "-m", "ntm_lib", "train", "--task", "copy", "--max-seconds", "300",
-             "--max-sequences=9", "--keep-going", "--ship"]
-    assert pretrained.reproducing_command(typed, 4096) == [
-        "python", "-m", "ntm_lib", "train", "--task", "copy", "--keep-going", "--ship", "--max-sequences", "4096"]
+def test_the_256_slot_ngram_ntm_records_where_it_started_and_the_resize():
+    entry = pretrained.manifest()["ngrams-ntm"]
+    assert entry["run"]["model_settings"] == {"num_slots": 256}
+    assert entry["init_from"]["num_slots"] == {"from": 128, "to": 256}
+    assert "--init-from data/pretrained/ngrams-ntm-slots_128.pt --slots 256" in entry["reproduce"]
 
 
-def test_every_task_name_has_recipes_test_conditions_and_a_command_line_name():
+def test_retraining_trains_each_parent_once_before_the_runs_that_start_from_it():
+    commands = pretrained.retraining_commands("ntm", ("ngrams",))
+    outs = [shlex.split(c)[shlex.split(c).index("--out") + 1] for c in commands]
+    assert outs == ["runs/ngrams-ntm-b64", "runs/ngrams-ntm-expected-hold", "runs/ngrams-ntm-256-drop77"]
+    assert "--init-from runs/ngrams-ntm-expected-hold/final.pt --slots 256" in commands[2]
+    assert all("--ship" in c for c in commands)
+
+
+def test_every_task_is_registered_once_with_recipes_and_test_conditions():
     from ntm_lib import __main__ as cli
-    from ntm_lib.evaluation import CONDITIONS
+    from ntm_lib.recipes import REGISTRY, task_names
 
-    assert cli.TASK_NAMES == pretrained.TASK_NAMES  # kept twice so the CLI can start without torch
-    from ntm_lib.models import MODEL_KINDS
-    assert cli.MODEL_KIND_NAMES == tuple(MODEL_KINDS)  # likewise
-    assert set(CONDITIONS) == set(pretrained.TASK_NAMES)
-    for task_name in pretrained.TASK_NAMES:
-        for model_name in pretrained.MODEL_NAMES:
-            task, config, _ = recipe(task_name, model_name)
+    parser = cli.build_parser()
+    train = next(a for a in parser._subparsers._group_actions[0].choices["train"]._actions if a.dest == "task")
+    assert tuple(train.choices) == task_names() == tuple(REGISTRY)
+    for name, entry in REGISTRY.items():
+        assert entry.conditions and entry.recipes
+        for model_name in entry.recipes:
+            task, config, _ = recipe(name, model_name)
             assert (config.input_size, config.output_size) == (task.input_size, task.output_size)
 
 

@@ -12,6 +12,7 @@ from torch import nn
 from ntm_lib import NTM, CopyTask, NTMConfig
 from ntm_lib.checkpoints import CheckpointError, load_checkpoint, read_checkpoint
 from ntm_lib.tasks import score
+from ntm_lib.regularisers import OutputMemoryPenalty
 from ntm_lib.training import (NonFiniteError, TrainConfig, evaluate, learning_rate_at, penalty_weight_at, train,
                               training_loss, validation_set)
 
@@ -220,10 +221,32 @@ def test_the_output_memory_penalty_starts_at_its_count_and_is_recorded():
 def test_the_penalty_is_added_to_the_task_loss():
     model = make_ntm()
     batch = TASK.sample(4, torch.Generator().manual_seed(0))
-    plain, plain_bce, _, none = training_loss(model, batch, 0.0)
-    loss, bce, _, penalty = training_loss(model, batch, 3.0)
-    assert none is None and plain == plain_bce and torch.allclose(bce, plain_bce)
-    assert penalty > 0 and torch.allclose(loss, bce + 3.0 * penalty)
+    penalty = OutputMemoryPenalty(3.0, from_sequences=10)
+    plain, plain_bce, _, none = training_loss(model, batch, (penalty,), sequences=9)  # not on yet
+    loss, bce, _, values = training_loss(model, batch, (penalty,), sequences=10)
+    assert none == {} and plain == plain_bce and torch.allclose(bce, plain_bce)
+    value = values["output_memory_change"]
+    assert value > 0 and torch.allclose(loss, bce + 3.0 * value)
+
+
+def test_any_loss_term_trains_and_is_recorded_under_its_name():
+    """A loss term of one's own: the mean read weight on slot 0, charged from the start."""
+
+    class SlotZeroReads:
+        name = "slot_zero"
+
+        def weight_at(self, sequences):
+            return 0.5
+
+        def check(self, model):
+            pass
+
+        def __call__(self, trace, batch):
+            return trace.weights[:, :, 0, 0].mean(1)  # (B,): the read head's weight on slot 0
+
+    result = train(make_ntm(), TASK, QUICK, progress=False, extra_loss_terms=(SlotZeroReads(),))
+    assert all("train_slot_zero" in record for record in result.history)
+    assert result.history[0]["train_slot_zero"] > 0
 
 
 def test_the_penalty_changes_training_and_a_resumed_run_can_switch_it_on(tmp_path):
@@ -240,12 +263,16 @@ def test_the_penalty_changes_training_and_a_resumed_run_can_switch_it_on(tmp_pat
     assert_same_weights(split_model, whole_model)
 
 
-def test_the_penalty_needs_an_ntm():
+def test_the_penalty_needs_a_model_whose_trace_holds_its_memory():
     from ntm_lib import LSTMBaseline, LSTMConfig
+    from ntm_lib.dnc import DNC, DNCConfig
 
     lstm = LSTMBaseline(LSTMConfig(input_size=9, output_size=8, hidden_size=8, num_layers=1))
-    with pytest.raises(ValueError, match="output_memory_penalty needs a model that traces its memory"):
+    with pytest.raises(ValueError, match="output_memory_penalty needs a model whose trace holds its memory"):
         train(lstm, TASK, replace(QUICK, output_memory_penalty=1.0), progress=False)
+    dnc = DNC(DNCConfig(input_size=9, output_size=8, num_slots=8, controller_size=16))
+    result = train(dnc, TASK, replace(QUICK, output_memory_penalty=1.0, max_sequences=4), progress=False)
+    assert "train_output_memory_change" in result.history[-1]
 
 
 def test_resume_without_a_checkpoint_starts_fresh(tmp_path):
