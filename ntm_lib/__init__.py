@@ -8,7 +8,7 @@ Notation used in every docstring and shape comment:
     C  controller units        S  shift vector length, 2 * shift_radius + 1
 """
 
-from . import recipes
+from . import interventions, recipes
 from .baselines import LSTMBaseline, LSTMConfig
 from .checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from .dnc import DNC, DNCConfig, DNCState, DNCTrace

@@ -67,6 +67,12 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _on_off(text: str) -> bool:
+    if text.lower() not in ("on", "off", "true", "false"):
+        raise argparse.ArgumentTypeError(f"expected on or off, got {text!r}")
+    return text.lower() in ("on", "true")
+
+
 def _non_negative_float(text: str) -> float:
     try:
         value = float(text)
@@ -260,6 +266,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--slots", type=_positive_int, dest="num_slots", metavar="N",
                    help="NTM or DNC memory slots (default: the recipe's); with --init-from, a checkpoint "
                         "with another number of slots is resized (ntm_lib.ntm.state_dict_for_slots)")
+    for name, what in (("masked_lookup", "a learned mask on every content look-up"),
+                       ("deallocate", "freeing a slot also erases it"),
+                       ("link_sharpness", "forward and backward weightings sharpened by learned powers")):
+        p.add_argument(setting_flag(name), type=_on_off, dest=name, metavar="on|off",
+                       help=f"DNC: {what} (Csordás & Schmidhuber 2019; all three on: DNC-MDS; default off)")
     p.add_argument("--output-memory-penalty", type=_non_negative_float, metavar="WEIGHT",
                    help="NTM only: add WEIGHT x the change of the memory on scored steps to the loss "
                         "(ntm_lib.regularisers; chapter 5)")

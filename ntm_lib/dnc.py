@@ -21,6 +21,13 @@ the DNC reads the memory *after* this step's write. C is the NTM's content weigh
 
 State is explicit (``DNCState``); ``DNC`` has the interface of ``ntm_lib.NTM``: ``model(inputs)
 -> (logits, state)``, with ``trace=True`` also a ``DNCTrace``.
+
+Csordás & Schmidhuber (2019) fixed three weaknesses, each an option of ``DNCConfig`` (off by
+default; ``DNC_MDS`` turns on all three): ``masked_lookup`` (every content look-up, C in steps 5
+and 8, compares only the channels a learned mask keeps), ``deallocate`` (step 6 writes into
+M_{t-1} scaled slot by slot by the retention psi_t, so a freed slot is also wiped) and
+``link_sharpness`` (the forward and backward weightings of step 8 are sharpened by learned
+powers s >= 1).
 """
 
 from __future__ import annotations
@@ -36,7 +43,8 @@ from . import dnc_addressing as dnc
 from .addressing import content_weighting
 from .controllers import FeedForwardController, LSTMController
 from .memory import MEMORY_INITS, MemoryInit, read, write
-from .ntm import CONTROLLERS, unroll
+from .interventions import Intervention
+from .ntm import CONTROLLERS, NO_INTERVENTION, unroll
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,11 @@ class DNCConfig:
     word_size: int = 20  # W in the paper, M in this library
     num_read_heads: int = 1  # R
     memory_init: str = "constant"
+    # Csordás & Schmidhuber (2019), each off as in the 2016 DNC; all three on is their "DNC-MDS"
+    # (``DNC_MDS``). Each adds outputs to the interface, so it changes the parameter shapes.
+    masked_lookup: bool = False  # M: a learned mask on every content look-up's key and memory
+    deallocate: bool = False  # D: freeing a slot also erases it (memory scaled by the retention)
+    link_sharpness: bool = False  # S: forward and backward weightings sharpened by a learned power
 
     def __post_init__(self):
         for name in ("input_size", "output_size", "controller_size", "num_slots", "word_size", "num_read_heads"):
@@ -65,6 +78,13 @@ class DNCConfig:
             raise ValueError(f"DNCConfig.activation must be 'relu' or 'tanh', got {self.activation!r}")
         if self.memory_init not in MEMORY_INITS:
             raise ValueError(f"DNCConfig.memory_init must be one of {MEMORY_INITS}, got {self.memory_init!r}")
+        for name in ("masked_lookup", "deallocate", "link_sharpness"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"DNCConfig.{name} must be True or False, got {getattr(self, name)!r}")
+
+
+# The three improvements together: DNCConfig(..., **DNC_MDS) is Csordás & Schmidhuber's DNC-MDS.
+DNC_MDS = dict(masked_lookup=True, deallocate=True, link_sharpness=True)
 
 
 class DNCState(NamedTuple):
@@ -112,6 +132,10 @@ class Interface(NamedTuple):
     allocation_gate: Tensor  # (B,) in [0, 1]
     write_gate: Tensor  # (B,) in [0, 1]
     read_modes: Tensor  # (B, R, 3): a distribution over backward, content, forward
+    read_masks: Tensor | None = None  # (B, R, M) in [0, 1], with masked_lookup
+    write_mask: Tensor | None = None  # (B, M) in [0, 1], with masked_lookup
+    forward_sharpness: Tensor | None = None  # (B, R) >= 1, with link_sharpness
+    backward_sharpness: Tensor | None = None  # (B, R) >= 1, with link_sharpness
 
 
 def oneplus(x: Tensor) -> Tensor:
@@ -120,19 +144,31 @@ def oneplus(x: Tensor) -> Tensor:
 
 
 class DNCInterface(nn.Module):
-    """Controller features -> the interface vector (one linear layer), split into its parts."""
+    """Controller features -> the interface vector (one linear layer), split into its parts.
+    ``masked_lookup`` adds R + 1 masks of M entries, ``link_sharpness`` 2R sharpness values."""
 
-    def __init__(self, features: int, num_read: int, word_size: int):
+    def __init__(self, features: int, num_read: int, word_size: int, masked_lookup: bool = False,
+                 link_sharpness: bool = False):
         super().__init__()
         self.num_read, self.word_size = num_read, word_size
+        self.masked_lookup, self.link_sharpness = masked_lookup, link_sharpness
         r, m = num_read, word_size
         self.sizes = [r * m, r, m, 1, m, m, r, 1, 1, 3 * r]
+        self.sizes += [r * m + m] if masked_lookup else []
+        self.sizes += [2 * r] if link_sharpness else []
         self.linear = nn.Linear(features, sum(self.sizes))
 
     def forward(self, features: Tensor) -> Interface:
         r, m = self.num_read, self.word_size
-        parts = torch.split(self.linear(features), self.sizes, dim=-1)
-        read_keys, read_beta, write_key, write_beta, erase, vector, free, alloc, gate, modes = parts
+        parts = list(torch.split(self.linear(features), self.sizes, dim=-1))
+        read_keys, read_beta, write_key, write_beta, erase, vector, free, alloc, gate, modes = parts[:10]
+        extra = {}
+        if self.masked_lookup:
+            masks = torch.sigmoid(parts[10])
+            extra.update(read_masks=masks[..., : r * m].unflatten(-1, (r, m)), write_mask=masks[..., r * m:])
+        if self.link_sharpness:
+            sharpness = oneplus(parts[-1])
+            extra.update(forward_sharpness=sharpness[..., :r], backward_sharpness=sharpness[..., r:])
         return Interface(
             read_keys=read_keys.unflatten(-1, (r, m)),
             read_strengths=oneplus(read_beta),
@@ -144,6 +180,7 @@ class DNCInterface(nn.Module):
             allocation_gate=torch.sigmoid(alloc.squeeze(-1)),
             write_gate=torch.sigmoid(gate.squeeze(-1)),
             read_modes=torch.softmax(modes.unflatten(-1, (r, 3)), dim=-1),
+            **extra,
         )
 
 
@@ -161,7 +198,8 @@ class DNC(nn.Module):
             self.controller = LSTMController(controller_input, c.controller_size)
         else:
             self.controller = FeedForwardController(controller_input, c.controller_size, c.activation)
-        self.interface = DNCInterface(c.controller_size, c.num_read_heads, c.word_size)
+        self.interface = DNCInterface(c.controller_size, c.num_read_heads, c.word_size, c.masked_lookup,
+                                      c.link_sharpness)
         self.memory_init = MemoryInit(c.memory_init, c.num_slots, c.word_size)
         self.output = nn.Linear(c.controller_size + c.num_read_heads * c.word_size, c.output_size)
 
@@ -181,42 +219,61 @@ class DNC(nn.Module):
             controller=self.controller.initial_state(batch_size),
         )
 
-    def step(self, x: Tensor, state: DNCState, trace: list | None = None) -> tuple[Tensor, DNCState]:
-        """One time step. x: (B, input_size). Returns features [controller, reads] (B, C + R*M)."""
-        controller_input = torch.cat([x, state.reads.flatten(1)], dim=-1)  # (B, I + R*M)
+    def step(self, x: Tensor, state: DNCState, trace: list | None = None, *, t: int = 0,
+             intervention: Intervention = NO_INTERVENTION) -> tuple[Tensor, DNCState]:
+        """One time step. x: (B, input_size). Returns features [controller, reads] (B, C + R*M).
+        ``intervention``: hooks at the step's fixed points, as in ``NTM.step``."""
+        c = self.config
+        controller_reads = intervention.controller_reads(t, state.reads)  # (B, R, M)
+        controller_input = torch.cat([x, controller_reads.flatten(1)], dim=-1)  # (B, I + R*M)
         features, controller_state = self.controller(controller_input, state.controller)  # (B, C)
         p = self.interface(features)
         # Dynamic allocation, then the write (Methods, "Writing").
-        usage = dnc.usage(state.usage, state.write_weights, dnc.retention(p.free_gates, state.read_weights))
+        retention = dnc.retention(p.free_gates, state.read_weights)  # (B, N)
+        usage = dnc.usage(state.usage, state.write_weights, retention)
         allocation = dnc.allocation(usage)
-        write_content = content_weighting(state.memory, p.write_key, p.write_strength)  # (B, N)
+        before = dnc.deallocated(state.memory, retention) if c.deallocate else state.memory  # (B, N, M)
+        write_content = self.content(state.memory, p.write_key, p.write_strength, p.write_mask)  # (B, N)
         write_weights = dnc.write_weighting(allocation, write_content, p.allocation_gate, p.write_gate)
-        memory = write(state.memory, write_weights, p.erase, p.write_vector)  # (B, N, M)
+        written = intervention.write_weights(t, write_weights.unsqueeze(1)).squeeze(1)  # (B, N)
+        erase, add = intervention.erase_add(t, p.erase.unsqueeze(1), p.write_vector.unsqueeze(1))  # (B, 1, M) each
+        erase, add = erase.squeeze(1), add.squeeze(1)
+        memory = intervention.memory(t, state.memory, write(before, written, erase, add))
         # Temporal links, then the reads of the memory just written (Methods, "Reading").
         link = dnc.link(state.link, state.precedence, write_weights)  # (B, N, N)
         precedence = dnc.precedence(state.precedence, write_weights)
         forward, backward = dnc.directional_weightings(link, state.read_weights)  # (B, R, N) each
-        read_content = content_weighting(memory.unsqueeze(1), p.read_keys, p.read_strengths)  # (B, R, N)
+        if c.link_sharpness:
+            forward, backward = dnc.sharpened(forward, p.forward_sharpness), dnc.sharpened(backward, p.backward_sharpness)
+        read_content = self.content(memory.unsqueeze(1), p.read_keys, p.read_strengths, p.read_masks)  # (B, R, N)
         read_weights = dnc.read_weighting(backward, read_content, forward, p.read_modes)
-        reads = read(memory.unsqueeze(1), read_weights)  # (B, R, M)
+        reads = intervention.reads(t, read(memory.unsqueeze(1), read_weights))  # (B, R, M)
         if trace is not None:
             trace.append((usage, allocation, write_content, write_weights, p.free_gates, p.allocation_gate,
-                          p.write_gate, p.read_modes, read_weights, link, p.erase, p.write_vector, reads, memory))
-        output_features = torch.cat([features, reads.flatten(1)], dim=-1)  # (B, C + R*M)
+                          p.write_gate, p.read_modes, read_weights, link, erase, add, reads, memory))
+        output_reads = intervention.output_reads(t, reads)
+        output_features = torch.cat([features, output_reads.flatten(1)], dim=-1)  # (B, C + R*M)
         new_state = DNCState(memory, reads, read_weights, write_weights, usage, link, precedence, controller_state)
         return output_features, new_state
 
+    def content(self, memory: Tensor, key: Tensor, strength: Tensor, mask: Tensor | None) -> Tensor:
+        """C(M, k, beta), masked when the config says so (``dnc_addressing.masked_content_weighting``)."""
+        if mask is None:
+            return content_weighting(memory, key, strength)
+        return dnc.masked_content_weighting(memory, key, strength, mask)
+
     def forward(
         self, inputs: Tensor, state: DNCState | None = None, *, trace: bool = False,
-        generator: torch.Generator | None = None,
+        generator: torch.Generator | None = None, intervention: Intervention = NO_INTERVENTION,
     ) -> tuple[Tensor, DNCState] | tuple[Tensor, DNCState, DNCTrace]:
         """Run over a sequence. inputs: (B, T, input_size).
 
         Returns logits (B, T, output_size) aligned with the inputs and the final state; with
         ``trace=True`` also a ``DNCTrace``. Pass ``state`` to continue from an earlier call;
-        ``generator`` draws a random initial memory (``memory_init="random"``).
+        ``generator`` draws a random initial memory (``memory_init="random"``); ``intervention``
+        changes one thing inside every step (``ntm_lib.interventions``).
         """
-        return unroll(self, inputs, state, trace, self.trace_type, generator)
+        return unroll(self, inputs, state, trace, self.trace_type, generator, intervention)
 
     def extra_repr(self) -> str:
         return ", ".join(f"{k}={v}" for k, v in asdict(self.config).items())

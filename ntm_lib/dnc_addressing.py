@@ -9,13 +9,18 @@ state of its own: the DNC model (``ntm_lib.dnc``) threads the state from step to
 Content addressing is the NTM's (``ntm_lib.addressing.content_weighting``, the DNC paper's C),
 and reads and erase/add writes are ``ntm_lib.memory.read`` and ``write``.
 
-Shapes: B batch, N memory slots, R read heads (the DNC has one write head).
+The improvements of Csordás & Schmidhuber (2019) are at the end: masked content look-up,
+de-allocation that erases, sharpened directional weightings.
+
+Shapes: B batch, N memory slots, M word size, R read heads (the DNC has one write head).
 """
 
 from __future__ import annotations
 
 import torch
 from torch import Tensor
+
+from .addressing import content_weighting, sharpen
 
 
 def retention(free_gates: Tensor, read_weights_prev: Tensor) -> Tensor:
@@ -107,3 +112,44 @@ def read_weighting(backward: Tensor, content: Tensor, forward: Tensor, read_mode
     """
     modes = read_modes.unsqueeze(-1)  # (B, R, 3, 1)
     return modes[..., 0, :] * backward + modes[..., 1, :] * content + modes[..., 2, :] * forward
+
+
+# --- Csordás & Schmidhuber (2019), "Improving Differentiable Neural Computers Through Memory
+# Masking, De-allocation, and Link Distribution Sharpness Control" (ICLR). Three changes, each
+# off in the DNC of the paper, on together in their "DNC-MDS".
+
+
+def masked_content_weighting(memory: Tensor, key: Tensor, strength: Tensor, mask: Tensor) -> Tensor:
+    r"""Masked content look-up: C(M ⊙ 1 m^T, k ⊙ m, beta), the content weighting of the key and
+    every memory row with both multiplied elementwise by a mask m in [0, 1]^M.
+
+    A word can hold a key part and a value part; without the mask the value part, unknown when
+    the key is looked up, takes part in the cosine similarity and flattens the weighting. The
+    mask lets the controller compare only the channels it chooses.
+    memory: (B, N, M) (or (B, R, N, M) after broadcasting), key: (B, M), strength: (B,),
+    mask: like key. Returns (B, N).
+    """
+    return content_weighting(memory * mask.unsqueeze(-2), key * mask, strength)
+
+
+def deallocated(memory: Tensor, retention: Tensor) -> Tensor:
+    r"""De-allocation that erases: M ⊙ psi_t 1^T, each slot scaled by its retention.
+
+    In the DNC of 2016 a freed slot keeps its contents until it is overwritten, so a content
+    look-up can still find stale words; here freeing a slot also wipes it. Applied to the memory
+    before the step's write: M_t = (M_{t-1} ⊙ psi_t 1^T) ⊙ (1 - w^w e^T) + w^w v^T.
+    memory: (B, N, M), retention: (B, N). Returns (B, N, M).
+    """
+    return memory * retention.unsqueeze(-1)
+
+
+def sharpened(weighting: Tensor, sharpness: Tensor) -> Tensor:
+    r"""Link distribution sharpness: S(d, s)_i = d_i^s / sum_j d_j^s with s >= 1, the NTM's
+    sharpening (eq. 9) applied to a forward or backward weighting.
+
+    Following links over several steps multiplies the noise of every write's weighting; raising
+    the distribution to a learned power keeps it peaked. The result sums to 1 (the plain
+    directional weighting sums to at most 1). weighting: (B, R, N), sharpness: (B, R). Returns
+    (B, R, N).
+    """
+    return sharpen(weighting, sharpness)

@@ -27,7 +27,10 @@ from torch import Tensor, nn
 from .addressing import address
 from .controllers import FeedForwardController, LSTMController
 from .heads import Heads
+from .interventions import Intervention
 from .memory import MEMORY_INITS, WRITE_RULES, MemoryInit, read
+
+NO_INTERVENTION = Intervention()  # the model as it is
 
 CONTROLLERS = ("feedforward", "lstm")
 
@@ -152,43 +155,51 @@ class NTM(nn.Module):
         weights = torch.softmax(self.initial_weight_logits, dim=-1).expand(batch_size, -1, -1)  # (B, H, N)
         return NTMState(memory, reads, weights, self.controller.initial_state(batch_size))
 
-    def step(self, x: Tensor, state: NTMState, trace: list | None = None) -> tuple[Tensor, NTMState]:
-        """One time step. x: (B, input_size). Returns features [controller, reads] (B, C + R*M)."""
+    def step(self, x: Tensor, state: NTMState, trace: list | None = None, *, t: int = 0,
+             intervention: Intervention = NO_INTERVENTION) -> tuple[Tensor, NTMState]:
+        """One time step. x: (B, input_size). Returns features [controller, reads] (B, C + R*M).
+        ``intervention`` changes what the step uses at its hook points (``ntm_lib.interventions``);
+        ``t`` is the step's index, which it is told."""
         c = self.config
-        controller_input = torch.cat([x, state.reads.flatten(1)], dim=-1)  # (B, I + R*M)
+        controller_reads = intervention.controller_reads(t, state.reads)  # (B, R, M)
+        controller_input = torch.cat([x, controller_reads.flatten(1)], dim=-1)  # (B, I + R*M)
         features, controller_state = self.controller(controller_input, state.controller)  # (B, C)
         p = self.heads(features)
         memory = state.memory.unsqueeze(1)  # (B, 1, N, M): broadcast over heads
         weights, stages = address(memory, state.weights, p.key, p.beta, p.g, p.s, p.gamma)  # (B, H, N)
         read_weights = weights[:, : c.num_read_heads]  # (B, R, N)
-        reads = read(memory, read_weights)  # (B, R, M)
-        write_weights = weights[:, c.num_read_heads:]  # (B, W, N)
-        new_memory = WRITE_RULES[c.write_rule](state.memory, write_weights, p.erase, p.add) if c.num_write_heads \
+        reads = intervention.reads(t, read(memory, read_weights))  # (B, R, M)
+        write_weights = intervention.write_weights(t, weights[:, c.num_read_heads:])  # (B, W, N)
+        erase, add = intervention.erase_add(t, p.erase, p.add)  # (B, W, M) each
+        new_memory = WRITE_RULES[c.write_rule](state.memory, write_weights, erase, add) if c.num_write_heads \
             else state.memory
+        new_memory = intervention.memory(t, state.memory, new_memory)
         if trace is not None:
-            trace.append((*stages[:3], weights, p.erase, p.add, reads, new_memory))
-        output_features = torch.cat([features, reads.flatten(1)], dim=-1)  # (B, C + R*M)
+            trace.append((*stages[:3], weights, erase, add, reads, new_memory))
+        output_reads = intervention.output_reads(t, reads)
+        output_features = torch.cat([features, output_reads.flatten(1)], dim=-1)  # (B, C + R*M)
         return output_features, NTMState(new_memory, reads, weights, controller_state)
 
     def forward(
         self, inputs: Tensor, state: NTMState | None = None, *, trace: bool = False,
-        generator: torch.Generator | None = None,
+        generator: torch.Generator | None = None, intervention: Intervention = NO_INTERVENTION,
     ) -> tuple[Tensor, NTMState] | tuple[Tensor, NTMState, NTMTrace]:
         """Run over a sequence. inputs: (B, T, input_size).
 
         Returns logits (B, T, output_size) aligned with the inputs and the final state; with
         ``trace=True`` also an ``NTMTrace``. Pass ``state`` to continue from an earlier call.
         ``generator`` draws the initial memory of ``memory_init="random"`` (else torch's global
-        generator); the other schemes draw nothing.
+        generator); the other schemes draw nothing. ``intervention`` changes one thing inside
+        every step (``ntm_lib.interventions``, e.g. ``NoWritesAfter(20)``).
         """
-        return unroll(self, inputs, state, trace, self.trace_type, generator)
+        return unroll(self, inputs, state, trace, self.trace_type, generator, intervention)
 
     def extra_repr(self) -> str:
         return ", ".join(f"{k}={v}" for k, v in asdict(self.config).items())
 
 
 def unroll(model: nn.Module, inputs: Tensor, state: Any, trace: bool, trace_type: type,
-           generator: torch.Generator | None = None) -> tuple:
+           generator: torch.Generator | None = None, intervention: Intervention = NO_INTERVENTION) -> tuple:
     """The sequence loop of the memory models (NTM, DNC): check the inputs, start a state (or
     continue ``state``), run ``model.step`` over time, then ``model.output`` on all steps at once.
 
@@ -205,7 +216,7 @@ def unroll(model: nn.Module, inputs: Tensor, state: Any, trace: bool, trace_type
     records: list | None = [] if trace else None
     features = []
     for t in range(steps):
-        out, state = model.step(inputs[:, t], state, records)
+        out, state = model.step(inputs[:, t], state, records, t=t, intervention=intervention)
         features.append(out)
     logits = model.output(torch.stack(features, dim=1))  # (B, T, output_size)
     if not trace:

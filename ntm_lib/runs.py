@@ -22,7 +22,7 @@ from typing import Any, Mapping
 # Model config fields the train command sets (--read-heads, --slots, ...): each applies to the
 # model kinds whose config has that field (ntm_lib.models.MODEL_KINDS).
 MODEL_SETTINGS = ("num_read_heads", "num_write_heads", "controller", "controller_size", "shift_radius",
-                  "memory_init", "num_slots", "write_rule")
+                  "memory_init", "num_slots", "write_rule", "masked_lookup", "deallocate", "link_sharpness")
 # TrainConfig fields the train command sets, other than the seed and the budget.
 TRAIN_SETTINGS = ("batch_size", "learning_rate", "clip_norm", "optimizer", "validate_every", "lr_milestones",
                   "lr_decay", "output_memory_penalty", "output_memory_penalty_from", "stop_when_converged",
@@ -41,6 +41,8 @@ def setting_flag(name: str) -> str:
 
 
 def _value_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
     if isinstance(value, (list, tuple)):
         return ",".join(str(v) for v in value)
     return str(value)

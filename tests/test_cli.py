@@ -402,3 +402,16 @@ def test_the_dnc_trains_from_the_command_line_where_a_task_has_its_recipe(tmp_pa
     assert main(["train", "--task", "sort", "--model", "dnc", "--out", str(tmp_path / "s")]) == 2
     assert "no recipe for model 'dnc' on sort" in capsys.readouterr().err
 
+
+
+def test_the_dnc_mds_options_on_the_command_line(tmp_path, capsys):
+    out = tmp_path / "mds"
+    argv = ["train", "--task", "copy", "--model", "dnc", "--out", str(out), "--max-sequences", "16", "--no-progress",
+            "--slots", "8", "--masked-lookup", "on", "--deallocate", "on", "--link-sharpness", "on"]
+    assert main(argv) == 0
+    model = load_checkpoint(out / "final.pt")
+    assert (model.config.masked_lookup, model.config.deallocate, model.config.link_sharpness) == (True, True, True)
+    run = json.loads((out / "history.json").read_text())["run"]
+    assert run["model_settings"]["deallocate"] is True
+    assert main(["train", "--task", "copy", "--model", "ntm", "--out", str(tmp_path / "n"), "--deallocate", "on"]) == 2
+    assert "--deallocate applies to --model dnc only" in capsys.readouterr().err

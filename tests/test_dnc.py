@@ -16,7 +16,7 @@ import ntm_lib
 from ntm_lib import dnc_addressing
 from ntm_lib.addressing import content_weighting
 from ntm_lib.checkpoints import load_checkpoint, save_checkpoint
-from ntm_lib.dnc import DNC, DNCConfig, DNCState, DNCTrace
+from ntm_lib.dnc import DNC, DNC_MDS, DNCConfig, DNCState, DNCTrace
 from ntm_lib.memory import read, write
 from ntm_lib.models import build_model, model_description
 
@@ -186,3 +186,51 @@ def test_wrong_inputs_are_rejected():
     _, state = model(inputs())
     with pytest.raises(ValueError, match="state is for batch size 3, inputs have 2"):
         model(inputs(2), state)
+
+
+# --- the DNC-MDS options ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("options", [dict(masked_lookup=True), dict(deallocate=True), dict(link_sharpness=True), DNC_MDS])
+def test_each_improvement_runs_finite_and_trains(options):
+    torch.manual_seed(0)
+    model = DNC(DNCConfig(input_size=5, output_size=4, num_slots=6, word_size=4, controller_size=12,
+                          num_read_heads=2, **options))
+    x = torch.randn(3, 7, 5, generator=torch.Generator().manual_seed(1))
+    logits, state, trace = model(x, trace=True)
+    assert logits.shape == (3, 7, 4) and torch.isfinite(logits).all()
+    logits.sum().backward()
+    assert all(torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None)
+
+
+def test_the_options_are_off_by_default_and_only_add_interface_outputs():
+    plain, mds = DNCConfig(num_read_heads=2), DNCConfig(num_read_heads=2, **DNC_MDS)
+    assert not (plain.masked_lookup or plain.deallocate or plain.link_sharpness)
+    a, b = DNC(plain), DNC(mds)
+    shapes = {k: v.shape for k, v in a.state_dict().items()}
+    other = {k: v.shape for k, v in b.state_dict().items()}
+    assert {k for k in shapes if shapes[k] != other[k]} == {"interface.linear.weight", "interface.linear.bias"}
+    r, m = 2, plain.word_size
+    assert other["interface.linear.bias"][0] - shapes["interface.linear.bias"][0] == (r * m + m) + 2 * r
+
+
+def test_deallocation_erases_what_a_read_head_frees():
+    """Free gate 1 on a slot read at the last step, nothing written: with deallocation the slot is
+    wiped (its memory is scaled by the retention, 0); without it the slot keeps its word."""
+    torch.manual_seed(0)
+    for deallocate, expected in ((False, 1.0), (True, 0.0)):
+        model = DNC(DNCConfig(input_size=2, output_size=1, num_slots=3, word_size=2, controller_size=4,
+                              deallocate=deallocate))
+        with torch.no_grad():
+            bias = model.interface.linear.bias
+            model.interface.linear.weight.zero_()
+            sizes, start = model.interface.sizes, 0
+            offsets = [start := start + n for n in sizes]
+            bias.zero_()
+            bias[offsets[5]:offsets[6]] = 20.0  # free gate of read head 0: sigmoid(20) ~ 1
+            bias[offsets[7]:offsets[8]] = -20.0  # write gate ~ 0: nothing written
+        state = model.initial_state(1)
+        state = state._replace(memory=torch.ones(1, 3, 2), read_weights=torch.tensor([[[0.0, 1.0, 0.0]]]))
+        _, new = model.step(torch.zeros(1, 2), state)
+        assert abs(new.memory[0, 1, 0].item() - expected) < 1e-6
+        assert abs(new.memory[0, 0, 0].item() - 1.0) < 1e-6  # a slot nobody freed stays

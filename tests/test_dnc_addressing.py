@@ -257,3 +257,55 @@ def test_extreme_usages_give_finite_values_and_gradients(value):
     psi = dnc.retention(f, w_r)
     dnc.usage(u.detach(), torch.full((B, N), value / N), psi).sum().backward()
     assert torch.isfinite(f.grad).all() and torch.isfinite(w_r.grad).all()
+
+
+# --- Csordás & Schmidhuber (2019): the DNC-MDS functions -------------------------------------
+
+
+def test_masked_content_weighting_is_the_content_weighting_of_the_masked_key_and_rows_by_loop():
+    g = torch.Generator().manual_seed(3)
+    memory, key = torch.randn(2, 5, 4, generator=g), torch.randn(2, 4, generator=g)
+    mask, strength = torch.rand(2, 4, generator=g), torch.tensor([1.5, 3.0])
+    got = dnc.masked_content_weighting(memory, key, strength, mask)
+    for b in range(2):
+        scores = torch.stack([
+            strength[b] * torch.nn.functional.cosine_similarity(memory[b, i] * mask[b], key[b] * mask[b], dim=0, eps=1e-8)
+            for i in range(5)])
+        torch.testing.assert_close(got[b], torch.softmax(scores, 0), atol=1e-5, rtol=1e-4)
+
+
+def test_a_mask_that_hides_the_value_channels_finds_the_slot_by_its_key_alone():
+    # slot 0: key (1, 0) with a loud value; slot 1: key (0.6, 0.8) with no value
+    memory = torch.tensor([[[1.0, 0.0, 5.0, -5.0], [0.6, 0.8, 0.0, 0.0]]])
+    key = torch.tensor([[1.0, 0.0, 0.0, 0.0]])  # looking for key (1, 0); the value is unknown
+    strength = torch.tensor([10.0])
+    plain = dnc.masked_content_weighting(memory, key, strength, torch.ones(1, 4))
+    masked = dnc.masked_content_weighting(memory, key, strength, torch.tensor([[1.0, 1.0, 0.0, 0.0]]))
+    assert plain[0, 0] < 0.5 and masked[0, 0] > 0.95  # the value pulls the plain look-up to the wrong slot
+
+
+def test_deallocation_wipes_a_freed_slot_and_keeps_a_retained_one():
+    memory = torch.ones(1, 3, 2)
+    out = dnc.deallocated(memory, torch.tensor([[1.0, 0.0, 0.25]]))
+    assert out[0, :, 0].tolist() == [1.0, 0.0, 0.25]
+
+
+def test_sharpened_directional_weightings_are_distributions_and_sharper():
+    w = torch.tensor([[[0.5, 0.3, 0.1, 0.0]]])  # (B=1, R=1, N=4), sums to 0.9
+    s = dnc.sharpened(w, torch.tensor([[3.0]]))
+    assert torch.allclose(s.sum(-1), torch.ones(1, 1)) and s[0, 0, 0] > 0.8
+    torch.testing.assert_close(dnc.sharpened(w, torch.tensor([[1.0]])), w / w.sum(-1, keepdim=True), atol=1e-5, rtol=1e-4)
+
+
+def test_the_mds_functions_have_correct_float64_gradients():
+    g = torch.Generator().manual_seed(4)
+    memory = torch.randn(2, 5, 3, dtype=torch.float64, generator=g, requires_grad=True)
+    key = torch.randn(2, 3, dtype=torch.float64, generator=g, requires_grad=True)
+    mask = torch.rand(2, 3, dtype=torch.float64, generator=g).requires_grad_()
+    strength = torch.tensor([1.2, 2.5], dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(dnc.masked_content_weighting, (memory, key, strength, mask))
+    retention = torch.rand(2, 5, dtype=torch.float64, generator=g).requires_grad_()
+    assert torch.autograd.gradcheck(dnc.deallocated, (memory, retention))
+    w = (torch.rand(2, 1, 5, dtype=torch.float64, generator=g) * 0.2 + 0.01).requires_grad_()
+    sharp = torch.tensor([[1.5], [2.0]], dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(dnc.sharpened, (w, sharp))
