@@ -82,8 +82,8 @@ def _budget(max_seconds: Any, max_sequences: Any) -> str:
     if max_seconds is not None:
         parts.append(_minutes(float(max_seconds)))
     if max_sequences is not None:
-        parts.append(f"{_count(float(max_sequences))} sequences")
-    return " or ".join(parts) if parts else "500,000 sequences"
+        parts.append(f"{_count(float(max_sequences))} seq.")
+    return " or ".join(parts) if parts else "500,000 seq."
 
 
 def _count(n: float) -> str:
@@ -99,22 +99,26 @@ def render(entries: dict[str, Any]) -> str:
     lines = [
         "<!-- Written by scripts/reproducing_table.py from data/pretrained/manifest.json: do not edit. -->",
         "",
-        "| shipped model | chapter | seed | budget given | trained for | wall time | validation bit errors | validation BCE bits | fine-tuned from |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| shipped model | chapter | seed | budget given | sequences | wall time | bit errors |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     records = {key: run_record(key, entries) for key in keys}
     for key in keys:
         entry, record = entries[key], records[key]
         chapter = CHAPTER_OF_ENTRY.get(key, CHAPTERS[record["task"]])
-        parent = f"`{record['init_from']}`" if record["init_from"] else ""
         lines.append(
             f"| `{key}` | {chapter} | {record['seed']} | {record['budget']} | {_count(entry['sequences'])} | "
-            f"{_minutes(entry['seconds'])} | {entry['val_bit_errors']:.3g} | {entry['val_bce_bits']:.3g} | {parent} |"
+            f"{_minutes(entry['seconds'])} | {entry['val_bit_errors']:.3g} |"
         )
-    lines += ["", "The command of each, as the manifest records it:", ""]
+    lines += ["", "The reproducing command of each, as the manifest records it:", ""]
     for key in keys:
         record = records[key]
-        lines += [f"`{key}`" + (f" (device: {record['device']})" if record["device"] != "cpu" else "") + ":", "",
+        about = [f"validation BCE {entries[key]['val_bce_bits']:.3g} bits per sequence"]
+        if record["init_from"]:
+            about.append(f"fine-tuned from `{record['init_from']}`")
+        if record["device"] != "cpu":
+            about.append(f"device {record['device']}")
+        lines += [f"`{key}` ({'; '.join(about)}):", "",
                   "```bash", _wrap(record["command"]), "```", ""]
         if entries[key].get("note"):
             lines += [f"How it was made: {entries[key]['note']}", ""]
