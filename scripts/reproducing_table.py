@@ -99,21 +99,21 @@ def render(entries: dict[str, Any]) -> str:
     lines = [
         "<!-- Written by scripts/reproducing_table.py from data/pretrained/manifest.json: do not edit. -->",
         "",
-        "| shipped model | chapter | seed | budget given | sequences | wall time | bit errors |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| shipped model | seed | budget given | sequences | wall time | bit errors |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     records = {key: run_record(key, entries) for key in keys}
     for key in keys:
         entry, record = entries[key], records[key]
-        chapter = CHAPTER_OF_ENTRY.get(key, CHAPTERS[record["task"]])
         lines.append(
-            f"| `{key}` | {chapter} | {record['seed']} | {record['budget']} | {_count(entry['sequences'])} | "
+            f"| `{key}` | {record['seed']} | {record['budget']} | {_count(entry['sequences'])} | "
             f"{_minutes(entry['seconds'])} | {entry['val_bit_errors']:.3g} |"
         )
     lines += ["", "The reproducing command of each, as the manifest records it:", ""]
     for key in keys:
         record = records[key]
-        about = [f"validation BCE {entries[key]['val_bce_bits']:.3g} bits per sequence"]
+        chapter = CHAPTER_OF_ENTRY.get(key, CHAPTERS[record["task"]])
+        about = [f"chapter{'s' if ',' in chapter else ''} {chapter}", f"validation BCE {entries[key]['val_bce_bits']:.3g} bits per sequence"]
         if record["init_from"]:
             about.append(f"fine-tuned from `{record['init_from']}`")
         if record["device"] != "cpu":
