@@ -106,7 +106,7 @@ def render(entries: dict[str, Any]) -> str:
     for key in keys:
         entry, record = entries[key], records[key]
         lines.append(
-            f"| `{key}` | {record['seed']} | {record['budget']} | {_count(entry['sequences'])} | "
+            f"| {key} | {record['seed']} | {record['budget']} | {_count(entry['sequences'])} | "
             f"{_minutes(entry['seconds'])} | {entry['val_bit_errors']:.3g} |"
         )
     lines += ["", "The reproducing command of each, as the manifest records it:", ""]

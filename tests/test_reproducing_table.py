@@ -24,7 +24,7 @@ def test_book_reproducing_table_lists_every_shipped_model_with_its_command():
     table = reproducing_table.OUTPUT.read_text()
     for key in entries:
         record = reproducing_table.run_record(key, entries)
-        assert f"| `{key}` | {record['seed']} | {record['budget']} |" in table
+        assert f"| {key} | {record['seed']} | {record['budget']} |" in table
         assert f"| {record['budget']} | {int(entries[key]['sequences']):,} |" in table
         unwrapped = table.replace(" \\\n    ", " ")
         assert shlex.join(shlex.split(record["command"])) in unwrapped, key
