@@ -5,7 +5,7 @@ Notation used in every docstring and shape comment:
     B  batch size              T  time steps
     N  memory slots            M  word size (width of a memory row)
     R  read heads              W  write heads          H  all heads (R + W)
-    C  controller units        S  shift vector length, 2 * shift_radius + 1
+    C  controller units        S  shift radius (heads shift by -S..S: 2S + 1 offsets)
 """
 
 from . import interventions, recipes

@@ -256,8 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--write-heads", type=_head_count, dest="num_write_heads", help="NTM write heads (default: the recipe's)")
     p.add_argument("--controller", choices=["feedforward", "lstm"], help="NTM or DNC controller (default: the recipe's)")
     p.add_argument("--controller-size", type=_positive_int, metavar="UNITS", help="NTM or DNC controller units (default: the recipe's)")
-    p.add_argument("--shift-radius", type=_positive_int, metavar="R",
-                   help="NTM heads shift by -R..+R slots (default: the recipe's, 1)")
+    p.add_argument("--shift-radius", type=_positive_int, metavar="S",
+                   help="NTM heads shift by -S..+S slots (default: the recipe's, 1)")
     p.add_argument("--memory-init", choices=["constant", "learned", "random"],
                    help="NTM or DNC initial memory (default: the recipe's)")
     p.add_argument("--write-rule", choices=["paper", "sequential"],

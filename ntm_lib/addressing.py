@@ -60,9 +60,9 @@ def interpolate(w_content: Tensor, w_prev: Tensor, g: Tensor) -> Tensor:
 
 
 def shift_offsets(shift_size: int) -> range:
-    """The offsets -R..R held, in this order, by a shift vector of length 2R+1."""
+    """The offsets -S..S held, in this order, by a shift vector of length 2S+1."""
     if shift_size < 1 or shift_size % 2 == 0:
-        raise ValueError(f"a shift vector must have odd length 2R+1, got {shift_size}")
+        raise ValueError(f"a shift vector must have odd length 2S+1, got {shift_size}")
     radius = shift_size // 2
     return range(-radius, radius + 1)
 
@@ -74,14 +74,14 @@ def _shift_index(num_slots: int, shift_size: int, device: torch.device) -> Tenso
     Cached: it depends only on the sizes and the device, and is built once per model.
     """
     slots = torch.arange(num_slots, device=device).unsqueeze(1)  # (N, 1)
-    offsets = torch.tensor(list(shift_offsets(shift_size)), device=device).unsqueeze(0)  # (1, 2R+1)
-    return (slots - offsets) % num_slots  # (N, 2R+1)
+    offsets = torch.tensor(list(shift_offsets(shift_size)), device=device).unsqueeze(0)  # (1, 2S+1)
+    return (slots - offsets) % num_slots  # (N, 2S+1)
 
 
 def shift(w: Tensor, s: Tensor) -> Tensor:
     r"""Circular convolution with a shift distribution (eq. 8): w~(i) = sum_j w(j) s(i - j).
 
-    w: (B, N) weighting, s: (B, 2R+1) weights of the offsets -R..R in that order. Returns (B, N).
+    w: (B, N) weighting, s: (B, 2S+1) weights of the offsets -S..S in that order. Returns (B, N).
     Writing o = i - j, w~(i) = sum_o s(o) w(i - o): a one-hot s at offset +1 moves the focus from
     slot i to slot i+1, exactly ``torch.roll(w, 1, dims=-1)``. Indices wrap around (mod N).
     One gather and one weighted sum, no loop over the batch or the offsets.
@@ -89,8 +89,8 @@ def shift(w: Tensor, s: Tensor) -> Tensor:
     num_slots, shift_size = w.shape[-1], s.shape[-1]
     if shift_size > num_slots:
         raise ValueError(f"shift vector of length {shift_size} is longer than the {num_slots} slots")
-    index = _shift_index(num_slots, shift_size, w.device)  # (N, 2R+1)
-    shifted = w[..., index]  # (B, N, 2R+1): shifted[b, i, k] = w[b, i - offset_k]
+    index = _shift_index(num_slots, shift_size, w.device)  # (N, 2S+1)
+    shifted = w[..., index]  # (B, N, 2S+1): shifted[b, i, k] = w[b, i - offset_k]
     return (shifted * s.unsqueeze(-2)).sum(-1)  # (B, N)
 
 
@@ -115,7 +115,7 @@ def address(
 ) -> tuple[Tensor, tuple[Tensor, Tensor, Tensor, Tensor]]:
     r"""The full NTM addressing pipeline (section 3.3, Figure 2), eqs. 5-9 in order.
 
-    memory: (B, N, M), w_prev: (B, N), key: (B, M), beta, g, gamma: (B,), s: (B, 2R+1).
+    memory: (B, N, M), w_prev: (B, N), key: (B, M), beta, g, gamma: (B,), s: (B, 2S+1).
     Returns the final weighting (B, N) and the four stages (content, gated, shifted, sharpened),
     for figures and tests.
     """

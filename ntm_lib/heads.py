@@ -1,14 +1,14 @@
 r"""Heads: turning the controller's output into the parameters of every read and write head.
 
 NTM paper, section 3.3: each head emits a key k, a key strength beta, an interpolation gate g,
-a shift distribution s over offsets -R..R and a sharpening exponent gamma; a write head also
+a shift distribution s over offsets -S..S and a sharpening exponent gamma; a write head also
 emits an erase vector e and an add vector a. One linear layer produces all of them for all heads
 at once; the activations below put each in its range:
 
     k     = tanh(.)          (M,)      bounded keys, as in Collier & Beel (2018)
     beta  = softplus(.)      >= 0      key strength
     g     = sigmoid(.)       [0, 1]    interpolation gate
-    s     = softmax(.)       (2R+1,)   a distribution over shifts
+    s     = softmax(.)       (2S+1,)   a distribution over shifts
     gamma = 1 + softplus(.)  >= 1      sharpening
     e     = sigmoid(.)       [0, 1]^M  erase
     a     = tanh(.)          (M,)      add
@@ -31,7 +31,7 @@ class HeadParams(NamedTuple):
     key: Tensor  # (B, H, M)
     beta: Tensor  # (B, H)
     g: Tensor  # (B, H)
-    s: Tensor  # (B, H, 2R+1)
+    s: Tensor  # (B, H, 2S+1)
     gamma: Tensor  # (B, H)
     erase: Tensor  # (B, W, M)
     add: Tensor  # (B, W, M)
@@ -46,7 +46,7 @@ class Heads(nn.Module):
         self.num_heads = num_read + num_write
         self.word_size = word_size
         self.shift_size = 2 * shift_radius + 1
-        # Per head: key (M), beta, g, gamma (1 each), shift (2R+1); per write head: erase, add (M each).
+        # Per head: key (M), beta, g, gamma (1 each), shift (2S+1); per write head: erase, add (M each).
         self.addressing_size = word_size + 3 + self.shift_size
         out = self.num_heads * self.addressing_size + num_write * 2 * word_size
         self.linear = nn.Linear(features, out)

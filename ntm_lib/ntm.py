@@ -48,7 +48,7 @@ class NTMConfig:
     word_size: int = 20  # M, as in the paper's copy task
     num_read_heads: int = 1
     num_write_heads: int = 1
-    shift_radius: int = 1  # R: shifts -1, 0, +1, as in the paper
+    shift_radius: int = 1  # S: shifts -1, 0, +1, as in the paper
     memory_init: str = "constant"  # Collier & Beel's best scheme
     # How several write heads combine: "paper" (section 3.2: all erasures, then all additions;
     # their order does not matter) or "sequential" (head by head, erase then add: the rule of
@@ -83,7 +83,7 @@ class NTMConfig:
             raise ValueError(f"NTMConfig.memory_init must be one of {MEMORY_INITS}, got {self.memory_init!r}")
         if 2 * self.shift_radius + 1 > self.num_slots:
             raise ValueError(
-                f"shift_radius {self.shift_radius} needs 2R+1 <= num_slots ({self.num_slots})"
+                f"shift_radius {self.shift_radius} needs 2S+1 <= num_slots ({self.num_slots})"
             )
 
 

@@ -137,7 +137,7 @@ def test_address_returns_a_distribution_at_every_stage(seed, lead, slots, width,
 
 def one_hot_shift(offset: int, radius: int, lead=(B,), dtype=torch.float64) -> torch.Tensor:
     s = torch.zeros(*lead, 2 * radius + 1, dtype=dtype)
-    s[..., offset + radius] = 1.0  # s holds the offsets -R..R in that order
+    s[..., offset + radius] = 1.0  # s holds the offsets -S..S in that order
     return s
 
 
@@ -189,7 +189,7 @@ def test_shift_uses_each_rows_own_shift_vector():
 
 
 def test_shift_with_as_many_offsets_as_slots():
-    """2R+1 = N: every offset is distinct mod N, still a roll."""
+    """2S+1 = N: every offset is distinct mod N, still a roll."""
     w = random_weighting(generator(2), B, 5)
     for offset in range(-2, 3):
         assert_close(shift(w, one_hot_shift(offset, 2)), torch.roll(w, offset, dims=-1))

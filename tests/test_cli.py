@@ -348,7 +348,7 @@ def test_ntm_settings_can_be_set_on_the_command_line(tmp_path, capsys):
     assert (config.num_slots, config.num_write_heads, config.write_rule) == (40, 2, "sequential")
     capsys.readouterr()
     assert main(["train", "--out", str(tmp_path / "s"), "--shift-radius", "64", "--no-progress"]) == 2
-    assert "shift_radius 64 needs 2R+1 <= num_slots (128)" in capsys.readouterr().err
+    assert "shift_radius 64 needs 2S+1 <= num_slots (128)" in capsys.readouterr().err
     assert main(["train", "--model", "lstm", "--out", str(tmp_path / "l"), "--controller", "lstm"]) == 2
     assert "--controller applies to --model dnc or ntm only" in capsys.readouterr().err
     assert main(["train", "--model", "dnc", "--out", str(tmp_path / "d"), "--shift-radius", "2"]) == 2
