@@ -13,6 +13,7 @@ One step, ``DNC.step(x_t, state) -> (features_t, state)``:
     6. memory M_t        = write(M_{t-1}, w^w_t, e_t, v_t)           (erase, then add)
     7. link, precedence  = link(L_{t-1}, p_{t-1}, w^w_t), precedence(p_{t-1}, w^w_t)
     8. read weightings   = read_weighting(backward, C(M_t, k^r, beta^r), forward, pi)
+                                                                     (use_links=False: skip 7, read by C only)
     9. reads r_t         = read(M_t, w^r_t)
 
 and the output logits y_t = W [features_t, r_t] + b (the paper's v_t + W_r r_t). Unlike the NTM,
@@ -53,8 +54,14 @@ class DNCConfig:
     word_size: int = 20  # W in the paper, M in this library
     num_read_heads: int = 1  # R
     memory_init: str = "constant"
+    # The temporal link matrix (Methods, "Temporal memory linkage"). False, an ablation: no links
+    # or precedence are kept (they stay 0), and every read is by content (read modes fixed to
+    # (0, 1, 0); the mode outputs of the interface stay, unused, so the parameters keep their shapes).
+    use_links: bool = True
 
     def __post_init__(self):
+        if not isinstance(self.use_links, bool):
+            raise ValueError(f"DNCConfig.use_links must be True or False, got {self.use_links!r}")
         for name in ("input_size", "output_size", "controller_size", "num_slots", "word_size", "num_read_heads"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
@@ -112,6 +119,10 @@ class Interface(NamedTuple):
     allocation_gate: Tensor  # (B,) in [0, 1]
     write_gate: Tensor  # (B,) in [0, 1]
     read_modes: Tensor  # (B, R, 3): a distribution over backward, content, forward
+
+
+# The read modes of a DNC without links: (backward, content, forward) = (0, 1, 0).
+CONTENT_ONLY = torch.tensor([0.0, 1.0, 0.0])
 
 
 def oneplus(x: Tensor) -> Tensor:
@@ -192,11 +203,15 @@ class DNC(nn.Module):
         write_weights = dnc.write_weighting(allocation, write_content, p.allocation_gate, p.write_gate)
         memory = write(state.memory, write_weights, p.erase, p.write_vector)  # (B, N, M)
         # Temporal links, then the reads of the memory just written (Methods, "Reading").
-        link = dnc.link(state.link, state.precedence, write_weights)  # (B, N, N)
-        precedence = dnc.precedence(state.precedence, write_weights)
-        forward, backward = dnc.directional_weightings(link, state.read_weights)  # (B, R, N) each
         read_content = content_weighting(memory.unsqueeze(1), p.read_keys, p.read_strengths)  # (B, R, N)
-        read_weights = dnc.read_weighting(backward, read_content, forward, p.read_modes)
+        if self.config.use_links:
+            link = dnc.link(state.link, state.precedence, write_weights)  # (B, N, N)
+            precedence = dnc.precedence(state.precedence, write_weights)
+            forward, backward = dnc.directional_weightings(link, state.read_weights)  # (B, R, N) each
+            read_weights = dnc.read_weighting(backward, read_content, forward, p.read_modes)
+        else:  # the ablation: content reads only, nothing linked
+            link, precedence, read_weights = state.link, state.precedence, read_content
+            p = p._replace(read_modes=CONTENT_ONLY.to(read_content).expand_as(p.read_modes))
         reads = read(memory.unsqueeze(1), read_weights)  # (B, R, M)
         if trace is not None:
             trace.append((usage, allocation, write_content, write_weights, p.free_gates, p.allocation_gate,
