@@ -79,7 +79,8 @@ def memory_use(model: DNC, batches: list[Batch], bits: int) -> dict[str, float]:
     Write steps are the steps that present a vector, copy steps the scored ones. ``vectors``: vectors
     written a series; ``slots_written``: distinct slots that take the largest write weight on the
     write steps; ``rewrites``: write steps whose slot had already been written in the series;
-    ``write_focus``: the mean largest write weight on write steps. Gates: mean free gate on copy
+    ``write_focus``: the mean largest write weight on write steps; ``usage_of_slot_written``: the
+    usage of that slot just before the write (after this step's frees: 0 = a free slot). Gates: mean free gate on copy
     steps and on write steps, mean allocation and write gates on write steps and elsewhere.
     """
     model.eval()
@@ -99,6 +100,7 @@ def memory_use(model: DNC, batches: list[Batch], bits: int) -> dict[str, float]:
             add("slots_written", torch.tensor(float(len(set(written)))))
             add("rewrites", torch.tensor(float(len(written) - len(set(written)))))
         add("write_focus", trace.write_weights.max(-1).values[writes])
+        add("usage_of_slot_written", trace.usage.gather(-1, slots.unsqueeze(-1)).squeeze(-1)[writes])
         add("free_gate_copy", trace.free_gates.mean(-1)[copies])
         add("free_gate_write", trace.free_gates.mean(-1)[writes])
         add("allocation_gate_write", trace.allocation_gate[writes])
