@@ -109,6 +109,31 @@ def memory_use(model: DNC, batches: list[Batch], bits: int) -> dict[str, float]:
     return {name: round(torch.cat(values).float().mean().item(), 3) for name, values in totals.items()}
 
 
+@torch.no_grad()
+def ntm_writes(model: NTM, batches: list[Batch], bits: int) -> dict[str, float]:
+    """Where a trained NTM writes, from its trace, averaged over series: ``vectors``,
+    ``slots_written`` and ``rewrites`` as for the DNC (``memory_use``), ``write_focus``, and
+    ``next_slot``: the fraction of write steps after the first of a series whose slot is the one
+    after the last write step's, modulo N (a ring buffer: 1)."""
+    model.eval()
+    totals: dict[str, list[Tensor]] = {}
+    n = model.config.num_slots
+    for batch in batches:
+        _, _, trace = model(batch.inputs, trace=True)
+        writes = presenting(batch, bits)
+        weights = trace.weights[:, :, model.config.num_read_heads]  # (B, T, N): the first write head
+        slots = weights.argmax(-1)
+        for b in range(batch.inputs.shape[0]):
+            written = slots[b][writes[b]]
+            values = {"vectors": float(len(written)), "slots_written": float(len(set(written.tolist()))),
+                      "rewrites": float(len(written) - len(set(written.tolist()))),
+                      "next_slot": ((written[1:] - written[:-1]) % n == 1).float().mean().item()}
+            for name, value in values.items():
+                totals.setdefault(name, []).append(torch.tensor([value]))
+        totals.setdefault("write_focus", []).append(weights.max(-1).values[writes])
+    return {name: round(torch.cat(values).mean().item(), 3) for name, values in totals.items()}
+
+
 def presenting(batch: Batch, bits: int) -> torch.Tensor:
     """(B, T) True on the steps that present a vector, from the layout (an all-zero vector too):
     the L steps before each delimiter, where L is the number of scored steps after it."""
@@ -149,8 +174,9 @@ def run(kind: str, seed: int, out: Path | None, train_config: TrainConfig, evalu
     for index, (name, overrides, size) in enumerate(CONDITIONS):
         batches = test_set(TASK, overrides, size, 2024 + index)
         result["test"][name] = scores(model, batches)
-        if kind == "dnc" and index <= 1:
-            result["test"][name]["memory"] = memory_use(model, batches, TASK.bits)
+        if index <= 1:
+            measure = memory_use if kind == "dnc" else ntm_writes
+            result["test"][name]["memory"] = measure(model, batches, TASK.bits)
     return result
 
 
