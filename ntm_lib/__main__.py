@@ -266,6 +266,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--slots", type=_positive_int, dest="num_slots", metavar="N",
                    help="NTM or DNC memory slots (default: the recipe's); with --init-from, a checkpoint "
                         "with another number of slots is resized (ntm_lib.ntm.state_dict_for_slots)")
+    p.add_argument("--links", type=_on_off, dest="use_links", metavar="on|off",
+                   help="DNC: keep the temporal link matrix (default on; off: the ablation, reads by content only)")
     for name, what in (("masked_lookup", "a learned mask on every content look-up"),
                        ("deallocate", "freeing a slot also erases it"),
                        ("link_sharpness", "forward and backward weightings sharpened by learned powers")):

@@ -13,6 +13,7 @@ One step, ``DNC.step(x_t, state) -> (features_t, state)``:
     6. memory M_t        = write(M_{t-1}, w^w_t, e_t, v_t)           (erase, then add)
     7. link, precedence  = link(L_{t-1}, p_{t-1}, w^w_t), precedence(p_{t-1}, w^w_t)
     8. read weightings   = read_weighting(backward, C(M_t, k^r, beta^r), forward, pi)
+                                                                     (use_links=False: skip 7, read by C only)
     9. reads r_t         = read(M_t, w^r_t)
 
 and the output logits y_t = W [features_t, r_t] + b (the paper's v_t + W_r r_t). Unlike the NTM,
@@ -61,6 +62,10 @@ class DNCConfig:
     word_size: int = 20  # W in the paper, M in this library
     num_read_heads: int = 1  # R
     memory_init: str = "constant"
+    # The temporal link matrix (Methods, "Temporal memory linkage"). False, an ablation: no links
+    # or precedence are kept (they stay 0), and every read is by content (read modes fixed to
+    # (0, 1, 0); the mode outputs of the interface stay, unused, so the parameters keep their shapes).
+    use_links: bool = True
     # Csordás & Schmidhuber (2019), each off as in the 2016 DNC; all three on is their "DNC-MDS"
     # (``DNC_MDS``). Each adds outputs to the interface, so it changes the parameter shapes.
     masked_lookup: bool = False  # M: a learned mask on every content look-up's key and memory
@@ -78,7 +83,7 @@ class DNCConfig:
             raise ValueError(f"DNCConfig.activation must be 'relu' or 'tanh', got {self.activation!r}")
         if self.memory_init not in MEMORY_INITS:
             raise ValueError(f"DNCConfig.memory_init must be one of {MEMORY_INITS}, got {self.memory_init!r}")
-        for name in ("masked_lookup", "deallocate", "link_sharpness"):
+        for name in ("use_links", "masked_lookup", "deallocate", "link_sharpness"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"DNCConfig.{name} must be True or False, got {getattr(self, name)!r}")
 
@@ -136,6 +141,10 @@ class Interface(NamedTuple):
     write_mask: Tensor | None = None  # (B, M) in [0, 1], with masked_lookup
     forward_sharpness: Tensor | None = None  # (B, R) >= 1, with link_sharpness
     backward_sharpness: Tensor | None = None  # (B, R) >= 1, with link_sharpness
+
+
+# The read modes of a DNC without links: (backward, content, forward) = (0, 1, 0).
+CONTENT_ONLY = torch.tensor([0.0, 1.0, 0.0])
 
 
 def oneplus(x: Tensor) -> Tensor:
@@ -240,13 +249,18 @@ class DNC(nn.Module):
         erase, add = erase.squeeze(1), add.squeeze(1)
         memory = intervention.memory(t, state.memory, write(before, written, erase, add))
         # Temporal links, then the reads of the memory just written (Methods, "Reading").
-        link = dnc.link(state.link, state.precedence, write_weights)  # (B, N, N)
-        precedence = dnc.precedence(state.precedence, write_weights)
-        forward, backward = dnc.directional_weightings(link, state.read_weights)  # (B, R, N) each
-        if c.link_sharpness:
-            forward, backward = dnc.sharpened(forward, p.forward_sharpness), dnc.sharpened(backward, p.backward_sharpness)
         read_content = self.content(memory.unsqueeze(1), p.read_keys, p.read_strengths, p.read_masks)  # (B, R, N)
-        read_weights = dnc.read_weighting(backward, read_content, forward, p.read_modes)
+        if c.use_links:
+            link = dnc.link(state.link, state.precedence, write_weights)  # (B, N, N)
+            precedence = dnc.precedence(state.precedence, write_weights)
+            forward, backward = dnc.directional_weightings(link, state.read_weights)  # (B, R, N) each
+            if c.link_sharpness:
+                forward = dnc.sharpened(forward, p.forward_sharpness)
+                backward = dnc.sharpened(backward, p.backward_sharpness)
+            read_weights = dnc.read_weighting(backward, read_content, forward, p.read_modes)
+        else:  # the ablation: content reads only, nothing linked
+            link, precedence, read_weights = state.link, state.precedence, read_content
+            p = p._replace(read_modes=CONTENT_ONLY.to(read_content).expand_as(p.read_modes))
         reads = intervention.reads(t, read(memory.unsqueeze(1), read_weights))  # (B, R, M)
         if trace is not None:
             trace.append((usage, allocation, write_content, write_weights, p.free_gates, p.allocation_gate,

@@ -22,7 +22,8 @@ from typing import Any, Mapping
 # Model config fields the train command sets (--read-heads, --slots, ...): each applies to the
 # model kinds whose config has that field (ntm_lib.models.MODEL_KINDS).
 MODEL_SETTINGS = ("num_read_heads", "num_write_heads", "controller", "controller_size", "shift_radius",
-                  "memory_init", "num_slots", "write_rule", "masked_lookup", "deallocate", "link_sharpness")
+                  "memory_init", "num_slots", "write_rule", "use_links", "masked_lookup", "deallocate",
+                  "link_sharpness")
 # TrainConfig fields the train command sets, other than the seed and the budget.
 TRAIN_SETTINGS = ("batch_size", "learning_rate", "clip_norm", "optimizer", "validate_every", "lr_milestones",
                   "lr_decay", "output_memory_penalty", "output_memory_penalty_from", "stop_when_converged",
@@ -35,6 +36,8 @@ def setting_flag(name: str) -> str:
     """The command-line flag of a model or training setting: num_slots -> --slots."""
     if name in SWITCHES:
         return SWITCHES[name][0]
+    if name == "use_links":
+        return "--links"
     if name in MODEL_SETTINGS:
         return "--" + name.replace("num_", "").replace("_", "-")
     return "--" + name.replace("_", "-")

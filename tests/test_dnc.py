@@ -234,3 +234,42 @@ def test_deallocation_erases_what_a_read_head_frees():
         _, new = model.step(torch.zeros(1, 2), state)
         assert abs(new.memory[0, 1, 0].item() - expected) < 1e-6
         assert abs(new.memory[0, 0, 0].item() - 1.0) < 1e-6  # a slot nobody freed stays
+
+
+def test_without_links_reads_by_content_only_and_keeps_no_links():
+    # The ablation (use_links=False): the same parameters, the reads are the content weightings of
+    # the memory just written, the traced read modes are (0, 1, 0), link and precedence stay 0.
+    linked, unlinked = make_dnc(), make_dnc(use_links=False)
+    assert {k: v.shape for k, v in linked.state_dict().items()} == {k: v.shape for k, v in unlinked.state_dict().items()}
+    unlinked.load_state_dict(linked.state_dict())
+    x = inputs()
+    logits, state, trace = unlinked(x, trace=True)
+    assert_close(trace.read_modes, torch.tensor([0.0, 1.0, 0.0]).expand(B, T, R, 3))
+    assert (trace.link == 0).all() and (state.precedence == 0).all()
+    state = unlinked.initial_state(B)
+    for t in range(T):
+        features, _ = unlinked.controller(torch.cat([x[:, t], state.reads.flatten(1)], -1), state.controller)
+        p = unlinked.interface(features)
+        _, state = unlinked.step(x[:, t], state)
+        contents = torch.stack([content_weighting(state.memory, p.read_keys[:, i], p.read_strengths[:, i])
+                                for i in range(R)], 1)
+        assert_close(state.read_weights, contents)
+    # Everything before the reads is the linked model's: the first step's write is the same.
+    _, _, linked_trace = linked(x, trace=True)
+    assert_close(trace.write_weights[:, 0], linked_trace.write_weights[:, 0])
+    assert not torch.allclose(logits, linked(x)[0])
+    logits.square().mean().backward()
+    assert all(torch.isfinite(p.grad).all() for p in unlinked.parameters() if p.grad is not None)
+
+
+def test_without_links_round_trips_through_a_checkpoint(tmp_path):
+    model = make_dnc(use_links=False)
+    loaded = load_checkpoint(save_checkpoint(tmp_path / "dnc.pt", model))
+    assert loaded.config.use_links is False
+    assert torch.equal(loaded(inputs())[0], model(inputs())[0])
+    assert build_model("dnc", {k: v for k, v in model_description(model)["config"].items() if k != "use_links"}).config.use_links
+
+
+def test_use_links_must_be_a_bool():
+    with pytest.raises(ValueError, match="DNCConfig.use_links must be True or False, got 'no'"):
+        config(use_links="no")

@@ -332,7 +332,7 @@ def test_state_for_another_batch_size_is_rejected():
     ({"memory_init": "zeros"}, r"memory_init must be one of \('constant', 'learned', 'random'\), got 'zeros'"),
     ({"shift_radius": 0}, "shift_radius must be a positive integer"),
     ({"shift_radius": 1.5}, "shift_radius must be a positive integer"),  # 2S+1 = 4: an even shift length
-    ({"shift_radius": 4}, r"shift_radius 4 needs 2R\+1 <= num_slots \(7\)"),
+    ({"shift_radius": 4}, r"shift_radius 4 needs 2S\+1 <= num_slots \(7\)"),
     ({"num_read_heads": -1}, "num_read_heads must be an integer >= 0"),
     ({"num_read_heads": 0, "num_write_heads": 0}, "at least one head"),
     ({"write_rule": "last"}, r"write_rule must be one of \('paper', 'sequential'\), got 'last'"),

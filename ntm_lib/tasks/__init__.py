@@ -4,7 +4,9 @@ from .associative_recall import AssociativeRecallTask
 from .base import Batch, bce_bits_per_sequence, bit_errors_per_sequence, score
 from .copy import CopyTask
 from .dyck import DyckTask
+from .memory_reuse import MemoryReuseTask
 from .ngrams import NGramsTask, bayes_optimal_bits, bayes_optimal_probabilities
+from .ordered_recall import OrderedRecallTask
 from .priority_sort import PrioritySortTask
 from .repeat_copy import RepeatCopyTask
 from .sort import SortTask
@@ -17,6 +19,8 @@ TASKS = {
     "priority_sort": PrioritySortTask,
     "sort": SortTask,
     "dyck": DyckTask,
+    "memory_reuse": MemoryReuseTask,
+    "ordered_recall": OrderedRecallTask,
 }
 
 __all__ = [
@@ -24,7 +28,9 @@ __all__ = [
     "Batch",
     "CopyTask",
     "DyckTask",
+    "MemoryReuseTask",
     "NGramsTask",
+    "OrderedRecallTask",
     "PrioritySortTask",
     "RepeatCopyTask",
     "SortTask",
