@@ -37,7 +37,7 @@ CHAPTERS = {
     "sort": "10",
     "dyck": "11",
 }
-CHAPTER_OF_ENTRY = {"copy-lstm": "2, 5", "copy-ntm-unregularised": "4, 5", "copy-ntm": "2, 5"}
+CHAPTER_OF_ENTRY = {"copy-lstm": "2, 5", "copy-ntm-unregularised": "4, 5", "copy-ntm": "2, 5", "copy-dnc": ""}
 
 
 def _option(args: list[str], name: str, default: str | None = None) -> str | None:
@@ -113,7 +113,8 @@ def render(entries: dict[str, Any]) -> str:
     for key in keys:
         record = records[key]
         chapter = CHAPTER_OF_ENTRY.get(key, CHAPTERS[record["task"]])
-        about = [f"chapter{'s' if ',' in chapter else ''} {chapter}", f"validation BCE {entries[key]['val_bce_bits']:.3g} bits per sequence"]
+        about = [f"chapter{'s' if ',' in chapter else ''} {chapter}"] if chapter else ["not yet in a chapter"]
+        about.append(f"validation BCE {entries[key]['val_bce_bits']:.3g} bits per sequence")
         if record["init_from"]:
             about.append(f"fine-tuned from `{record['init_from']}`")
         if record["device"] != "cpu":
