@@ -157,11 +157,13 @@ register_task(TaskEntry(
 ))
 # Counting the repeats needs state that a feed-forward controller does not have: LSTM controller.
 # Without a curriculum neither model left chance level (~80 bit errors) within 16,000 sequences.
+# The DNC (here and for associative recall) is the copy recipe's: LSTM 100, 32 slots of 20.
 register_task(TaskEntry(
     "repeat_copy", _REPEAT,
     recipes={
         "ntm": (_ntm(_REPEAT, controller="lstm"), TrainConfig(curriculum=_REPEAT_CURRICULUM)),
         "lstm": (_lstm(_REPEAT), TrainConfig(learning_rate=1e-3, curriculum=_REPEAT_CURRICULUM)),
+        "dnc": (_dnc(_REPEAT, num_slots=32), TrainConfig(curriculum=_REPEAT_CURRICULUM)),
     },
     conditions=_REPEAT_CONDITIONS,
 ))
@@ -180,6 +182,7 @@ register_task(TaskEntry(
     recipes={
         "ntm": (_ntm(_RECALL), TrainConfig()),
         "lstm": (_lstm(_RECALL), TrainConfig(learning_rate=1e-3)),
+        "dnc": (_dnc(_RECALL, num_slots=32), TrainConfig()),
     },
     conditions=tuple((f"{n} items", {"num_items": n}) for n in (6, 12, 15, 20)),
     size_keyword="num_items",
