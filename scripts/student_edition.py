@@ -297,6 +297,9 @@ def student_config() -> dict:
     config.setdefault("sphinx", {}).setdefault("config", {})["hide_solutions"] = True
     config["repository"]["path_to_book"] = "student"
     substitutions = config.setdefault("parse", {}).setdefault("myst_substitutions", {})
+    substitutions["solutions_note"] = (
+        "This is the student edition: a written exercise leaves room for your answer, and a code "
+        "exercise has a function for you to fill in and a check that tests it.")
     substitutions["instructor_download"] = (
         "The instructor notebooks are not part of this edition: they are linked from this page in "
         "the full edition of the book.")
