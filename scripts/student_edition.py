@@ -323,7 +323,8 @@ def cmd_book() -> int:
         shutil.rmtree(STUDENT_BOOK / stale, ignore_errors=True)
     (STUDENT_BOOK / "_build" / "downloads").mkdir(parents=True)
     shutil.copy(DOWNLOADS / STUDENT_ZIP, STUDENT_BOOK / "_build" / "downloads" / STUDENT_ZIP)
-    result = subprocess.run([sys.executable, "-m", "jupyter_book", "build", str(STUDENT_BOOK),
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"  # the command of the running environment
+    result = subprocess.run([str(jupyter_book), "build", str(STUDENT_BOOK),
                              "-W", "-n", "--keep-going", "--all", "-q"])
     if result.returncode == 0:
         print(f"student book: {(STUDENT_BOOK / '_build' / 'html').relative_to(ROOT)}/index.html")
@@ -333,12 +334,14 @@ def cmd_book() -> int:
 # ---------------------------------------------------------------------------------------------
 # leaks: a search of a build for the text of every solution
 
-SHINGLE = 6  # a solution "appears" in a file if any run of this many of its words does
+SHINGLE = 6  # a solution "appears" in a file if any run of this many of its words does (3 of them
+# at least with a letter: runs of numbers, such as a list in a hidden check, match page indices)
 WORD = re.compile(r"[A-Za-z0-9_]+")
 SOLUTION_REGION = re.compile(r"BEGIN SOLUTION.*?\n(.*?)\n[^\n]*END SOLUTION", re.S)
 HIDDEN_REGION = re.compile(r"BEGIN HIDDEN TESTS.*?\n(.*?)\n[^\n]*END HIDDEN TESTS", re.S)
 SOLUTION_DIRECTIVE = re.compile(r"^:::\{solution\}.*?^:::[ \t]*$", re.S | re.M)
-BINARY = {".png", ".jpg", ".jpeg", ".gif", ".ico", ".woff", ".woff2", ".ttf", ".eot", ".otf", ".pdf"}
+BINARY = {".png", ".jpg", ".jpeg", ".gif", ".ico", ".woff", ".woff2", ".ttf", ".eot", ".otf", ".pdf",
+          ".doctree", ".pickle"}
 
 
 def words(text: str) -> list[str]:
@@ -394,7 +397,7 @@ def secret_shingles(chapters: Iterable[Path] | None = None, extra_public: Iterab
         public_words |= shingles(words(text))
     wanted, unsearchable = {}, []
     for where, text in regions:
-        mine = shingles(words(text)) - public_words
+        mine = {s for s in shingles(words(text)) - public_words if sum(any(c.isalpha() for c in w) for w in s) >= 3}
         if not mine:
             unsearchable.append(where)
         for s in mine:
@@ -402,9 +405,15 @@ def secret_shingles(chapters: Iterable[Path] | None = None, extra_public: Iterab
     return wanted, unsearchable
 
 
+BLOCK_TAG = re.compile(r"</?(?:p|div|pre|li|ul|ol|td|th|tr|table|section|article|h[1-6]|br|hr|dt|dd|dl|"
+                       r"blockquote|details|summary|header|footer|nav|main|aside|script|style|title)\b[^>]*>", re.I)
+
+
 def file_texts(name: str, data: bytes) -> Iterator[tuple[str, str]]:
-    """(name, text) views of a file as a reader or a tool would see its words: an HTML page
-    without its tags, a notebook's or JSON file's strings, every member of a zip."""
+    """(name, text) pieces of a file as a reader or a tool would see its words: an HTML page without
+    its tags, in its blocks (a cell's output and the next cell's code are not one sentence), each
+    string of a notebook or JSON file, every member of a zip. Sphinx's pickled caches are skipped:
+    they are not published."""
     suffix = Path(name).suffix.lower()
     if suffix in BINARY:
         return
@@ -418,12 +427,15 @@ def file_texts(name: str, data: bytes) -> Iterator[tuple[str, str]]:
         try:
             strings = []
             _strings(json.loads(text), strings)
-            yield name, "\n".join(strings)
-            return
         except ValueError:
-            pass
+            strings = [text]
+        for string in strings:
+            yield name, string
+        return
     if suffix in (".html", ".htm", ".xml", ".svg"):
-        yield name, html.unescape(re.sub(r"<[^>]*>", "", text))
+        for block in BLOCK_TAG.split(text):
+            yield name, html.unescape(re.sub(r"<[^>]*>", "", block))
+        return
     yield name, text
 
 
