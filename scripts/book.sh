@@ -2,8 +2,10 @@
 # The README's main command: install everything into .venv, build the book, serve it.
 #   bash scripts/book.sh               build, then serve _build/html on http://localhost:8000
 #   bash scripts/book.sh --no-serve    only build (open _build/html/index.html)
-#   bash scripts/book.sh --student     the student edition, exercise solutions hidden, built
-#                                      into _build/student/_build/html (and served unless --no-serve)
+#   bash scripts/book.sh --student     the student edition: nbgrader makes the student notebooks,
+#                                      they run with every exercise left open (a few minutes), and
+#                                      the book is built from them into _build/student/_build/html
+#                                      (and served unless --no-serve); see instructors.md
 #   bash scripts/book.sh --port 8080   serve on another port
 # The chapters are committed executed, so the build runs no notebook; `bash scripts/test.sh`
 # proves they still run.
@@ -17,7 +19,7 @@ while [ $# -gt 0 ]; do
     --no-serve) SERVE=0 ;;
     --student) STUDENT=1 ;;
     --port) PORT=$2; shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -27,26 +29,15 @@ done
 . "$(dirname "$0")/setup_env.sh"
 setup_venv
 
-if [ "$STUDENT" = 1 ]; then
-  # The same _config.yml with sphinx-exercise's hide_solutions switched on, written under _build/
-  # (paths that _config.yml gives relative to itself are rewritten to stay correct).
-  mkdir -p _build
-  python - <<'PY'
-import os
-import yaml
+# The student notebooks (student/chapters/, refreshed if a chapter changed) and the two notebook
+# downloads that the page for instructors links to; both builds need them.
+python scripts/student_edition.py generate
 
-with open("_config.yml") as f:
-    config = yaml.safe_load(f)
-config["title"] = f"{config['title']} (student edition)"
-sphinx = config.setdefault("sphinx", {})
-sphinx.setdefault("config", {})["hide_solutions"] = True
-for name, path in (sphinx.get("local_extensions") or {}).items():
-    sphinx["local_extensions"][name] = os.path.relpath(path, "_build") + "/"
-with open("_build/_config_student.yml", "w") as f:
-    yaml.safe_dump(config, f, sort_keys=False)
-PY
-  jupyter-book build . --config _build/_config_student.yml --path-output _build/student \
-    -W -n --keep-going --all
+if [ "$STUDENT" = 1 ]; then
+  # The student edition: the student notebooks executed with their stubs unfilled, built with the
+  # book's other pages under _build/student/ (scripts/student_edition.py).
+  python scripts/student_edition.py execute --jobs 2
+  python scripts/student_edition.py book
   HTML=_build/student/_build/html
 else
   jupyter-book build . -W -n --keep-going

@@ -58,9 +58,11 @@ def repository(config_path: Path) -> tuple[str, str, str]:
     return url, str(repo.get("branch", "main")), str(repo.get("path_to_book", "") or "").strip("/")
 
 
-def badge_source(url: str, branch: str, book_path: str, notebook: Path) -> str:
+def badge_source(url: str, branch: str, book_path: str, notebook: Path, folder: str = "chapters") -> str:
+    """The badge of ``notebook``, which lives in ``folder`` of the book: every chapter in chapters/,
+    its student edition (scripts/student_edition.py) in student/chapters/."""
     owner_repo = urlparse(url).path.strip("/")
-    relative = f"chapters/{notebook.name}"  # every chapter lives in chapters/
+    relative = f"{folder}/{notebook.name}"
     in_repo = f"{book_path}/{relative}" if book_path else relative
     link = f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/{in_repo}"
     return f"[![Open In Colab]({BADGE_IMAGE})]({link})"

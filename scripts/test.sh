@@ -4,8 +4,12 @@
 #   2. unit tests                     pytest tests (all but the browser test)
 #   3. every chapter executes, twice  pytest --nbval chapters/ (outputs compared with the committed ones),
 #                                     with this CPU's native kernels and with the scalar ones forced
-#   4. the book builds                jupyter-book build . -W -n --keep-going (warnings are errors)
-#   5. the pages render in a browser  pytest tests/browser (headless Chromium on _build/html)
+#   4. the student edition            nbgrader's student notebooks are up to date (student/), run to the
+#                                     end with every exercise left open (each check says "not done yet"),
+#                                     build into a book that renders in a browser, and no solution's
+#                                     text is anywhere in that build
+#   5. the book builds                jupyter-book build . -W -n --keep-going (warnings are errors)
+#   6. the pages render in a browser  pytest tests/browser (headless Chromium on _build/html)
 # Prints the time each stage took. Runs as root on a fresh Debian machine (uses sudo otherwise).
 # Extra arguments are passed to the unit-test pytest run (e.g. -k addressing, -x).
 set -euo pipefail
@@ -63,6 +67,20 @@ chapters_on_two_kernel_sets() {
   [ "$status_native" -eq 0 ] && [ "$status_scalar" -eq 0 ]
 }
 stage "chapters (nbval, native + scalar kernels)" chapters_on_two_kernel_sets
+
+# The student edition (scripts/student_edition.py, nbgrader): the committed student notebooks are what
+# nbgrader makes of the chapters now; they run from top to bottom with every stub unfilled, two at a
+# time; the book built from them, its downloads and the student notebooks hold no solution text; its
+# pages pass the browser test too.
+student_edition() {
+  python scripts/student_edition.py generate --check
+  python scripts/student_edition.py execute --jobs 2
+  python scripts/student_edition.py book
+  python scripts/student_edition.py leaks
+  env NTM_REQUIRE_BROWSER=1 NTM_BOOK_HTML=_build/student/_build/html \
+    python -m pytest tests/browser -q -p no:cacheprovider
+}
+stage "student edition (nbgrader, run, build, search)" student_edition
 
 rm -rf _build/html _build/jupyter_execute _build/.doctrees _build/screenshots
 stage "book build (-W -n --keep-going)" jupyter-book build . -W -n --keep-going --all -q
