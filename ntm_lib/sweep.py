@@ -189,8 +189,11 @@ class _LoopLSTM(nn.Module):
 
 
 def _vmappable(model: nn.Module) -> nn.Module:
-    """A private copy of ``model`` whose LSTM modules are replaced by their plain-operation twins."""
+    """A private copy of ``model`` that vmaps: LSTM modules replaced by their plain-operation
+    twins, and an initial memory that is ``memory_init.initial`` (random ones come from outside)."""
     model = copy.deepcopy(model)
+    if getattr(getattr(model, "memory_init", None), "scheme", None) == "random":
+        model.memory_init.scheme = "constant"  # the copy never draws: the sweep passes random memories in
     for parent in list(model.modules()):
         for child_name, child in list(parent.named_children()):
             if isinstance(child, nn.LSTMCell):
