@@ -164,3 +164,18 @@ def test_checkpoints_load_as_ordinary_models_and_resume_with_train(tmp_path):
 def test_bad_sweeps_are_refused(runs, message):
     with pytest.raises(ValueError, match=message):
         Sweep("ntm", TASK, runs, progress=False)
+
+
+def test_the_sweep_command(tmp_path, capsys):
+    args = ["sweep", "--task", "copy", "--model", "ntm", "--seeds", "0-1", "--memory-init", "constant,random",
+            "--max-sequences", "32", "--batch-size", "8", "--validate-every", "2", "--out", str(tmp_path),
+            "--no-progress"]
+    assert main(args) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert [(r["seed"], r["settings"]["memory_init"]) for r in report["runs"]] == \
+        [(0, "constant"), (1, "constant"), (0, "random"), (1, "random")]
+    for r in report["runs"]:
+        assert r["sequences"] == 32 and r["stopped"] == "max_sequences" and r["nonfinite_batches"] == 0
+        assert load_checkpoint(r["checkpoint"]).config.memory_init == r["settings"]["memory_init"]
+    with pytest.raises(SystemExit):
+        main(["sweep", "--seeds", "x", "--out", str(tmp_path)])
