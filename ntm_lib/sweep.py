@@ -676,3 +676,36 @@ def summary(result: RunResult) -> dict[str, Any]:
             "val_bit_errors": result.val_bit_errors, "val_bce_bits": result.val_bce_bits,
             "worst_bit_errors_after_convergence": result.worst_bit_errors_after_convergence,
             "nonfinite_batches": result.nonfinite_batches, "checkpoint": result.checkpoint}
+
+
+def benchmark(task_name: str = "copy", kind: str = "ntm", seeds: int = 10, max_sequences: int = 1600,
+              progress: bool = False) -> dict[str, Any]:
+    """Side by side in one process: ``seeds`` runs of a recipe trained one after another with
+    ``training.train``, then the same runs as one sweep. Each run trains ``max_sequences``
+    sequences (or fewer if it converges, the same on both sides), then validates once.
+    Returns both times, the total training sequences per second of each and their ratio."""
+    from .recipes import recipe
+
+    task, model_config, train_config = recipe(task_name, kind)
+    config = replace(train_config, max_sequences=max_sequences, validate_every=10**9)
+    runs = [SweepRun(f"seed-{s}", model_config, replace(config, seed=s)) for s in range(seeds)]
+    start = time.perf_counter()
+    alone = []
+    for r in runs:
+        torch.manual_seed(r.seed)
+        from .training import train
+
+        alone.append(train(build_model(kind, r.model_config), task, r.train_config, progress=progress))
+    one_by_one = time.perf_counter() - start
+    start = time.perf_counter()
+    batched = Sweep(kind, task, runs, progress=progress).run()
+    together = time.perf_counter() - start
+    sequences = sum(r.sequences for r in alone)
+    return {"task": task_name, "model": kind, "seeds": seeds, "max_sequences": max_sequences,
+            "threads": torch.get_num_threads(), "sequences": sequences,
+            "sequences_sweep": sum(r.sequences for r in batched),
+            "seconds_one_by_one": round(one_by_one, 2), "seconds_sweep": round(together, 2),
+            "sequences_per_second_one_by_one": round(sequences / one_by_one, 2),
+            "sequences_per_second_sweep": round(sum(r.sequences for r in batched) / together, 2),
+            "speedup": round(one_by_one / together * sum(r.sequences for r in batched) / sequences, 3),
+            "largest_val_bce_difference": max(abs(a.val_bce_bits - b.val_bce_bits) for a, b in zip(alone, batched))}
