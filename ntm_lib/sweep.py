@@ -25,11 +25,14 @@ generator on (``training.evaluate`` forks the RNG). The results agree to float r
 
 **Sequences of different lengths.** Every task draws one length per batch, so the K runs'
 batches differ in length. Padding all runs to the longest would be simple (the models are
-causal: zero inputs after a run's end change none of its scored outputs) but on a CPU it is
-costly: a step costs in proportion to the sequences it carries, and the longest of ten copy
-batches is about 1.6 times the average. So the runs are sorted by length, longest first, and
-step t runs only the first n_t runs, those whose batch is longer than t: no step of a run is
-computed after its end. Only models with a ``step`` (NTM, DNC) can do this; the LSTM baseline
+causal: zero inputs after a run's end change none of its scored outputs), but on a CPU a step
+costs in proportion to the sequences it carries, so the padding would be paid for. Instead the
+runs are sorted by length, longest first, and step t runs only the first n_t runs, those whose
+batch is longer than t: no step of a run is computed after its end, and a sweep costs the steps
+its runs alone would. (The saving depends on the task: a copy batch of 16 is already about as
+long as its longest sequence, 39.5 steps on average against 41.0 for the longest of ten
+batches; tasks with few sequences per batch or a curriculum gain more.) Batches are still
+padded with zeros (mask 0) to one tensor, since the scores are computed for all runs at once. Only models with a ``step`` (NTM, DNC) can do this; the LSTM baseline
 runs the whole padded length through ``forward``.
 
 **What stops a run, and only that run.** It converged (when ``stop_when_converged``), reached
@@ -69,7 +72,7 @@ from torch.utils._pytree import tree_map
 from .checkpoints import CheckpointError, load_into, read_checkpoint, save_checkpoint
 from .models import build_model
 from .tasks.base import Batch, bce_bits_per_sequence, bit_errors_per_sequence, masked_bce
-from .training import TrainConfig, learning_rate_at, same_run, validation_set
+from .training import TrainConfig, learning_rate_at, make_optimizer, same_run, train, validation_set
 
 # TrainConfig fields every run of a sweep must share: the runs step and validate together.
 SHARED_FIELDS = ("batch_size", "validation_size", "validate_every")
@@ -142,10 +145,18 @@ def check_runs(kind: str, runs: list[SweepRun]) -> None:
 # --- a model copy that vmaps --------------------------------------------------------------------
 
 
+def _lstm_cell(x: Tensor, h: Tensor, c: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor, b_hh: Tensor):
+    r"""One LSTM step as ``nn.LSTMCell`` computes it (gates in its order i, f, g, o):
+    [i, f, g, o] = W_ih x + b_ih + W_hh h + b_hh; c' = sigma(f) c + sigma(i) tanh(g);
+    h' = sigma(o) tanh(c'). x: (B, I), h, c: (B, C). Returns (h', c')."""
+    gates = x @ w_ih.T + b_ih + h @ w_hh.T + b_hh  # (B, 4C)
+    i, f, g, o = gates.chunk(4, dim=-1)
+    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c), c
+
+
 class _LoopLSTMCell(nn.Module):
-    r"""``nn.LSTMCell`` in plain operations (it has no vmap rule), with the same parameters:
-    gates [i, f, g, o] = W_ih x + b_ih + W_hh h + b_hh; c' = sigma(f) c + sigma(i) tanh(g);
-    h' = sigma(o) tanh(c')."""
+    """``nn.LSTMCell`` in plain operations (it has no vmap rule), with the same parameters."""
 
     def __init__(self, cell: nn.LSTMCell):
         super().__init__()
@@ -153,15 +164,12 @@ class _LoopLSTMCell(nn.Module):
         self.bias_ih, self.bias_hh = cell.bias_ih, cell.bias_hh
 
     def forward(self, x: Tensor, state: tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor]:
-        h, c = state  # (B, C) each
-        gates = x @ self.weight_ih.T + self.bias_ih + h @ self.weight_hh.T + self.bias_hh  # (B, 4C)
-        i, f, g, o = gates.chunk(4, dim=-1)
-        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-        return torch.sigmoid(o) * torch.tanh(c), c
+        return _lstm_cell(x, *state, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
 
 
 class _LoopLSTM(nn.Module):
-    """``nn.LSTM`` (batch first, no dropout) as a loop of ``_LoopLSTMCell``, same parameter names."""
+    """``nn.LSTM`` (batch first, one way, no dropout) as a loop of ``_lstm_cell``, same parameter
+    names (weight_ih_l0, ...). inputs: (B, T, I). Returns (B, T, hidden) and (h, c) (layers, B, hidden)."""
 
     def __init__(self, lstm: nn.LSTM):
         super().__init__()
@@ -170,17 +178,15 @@ class _LoopLSTM(nn.Module):
             setattr(self, name, parameter)
 
     def forward(self, inputs: Tensor, state=None) -> tuple[Tensor, tuple[Tensor, Tensor]]:
-        batch, steps, _ = inputs.shape
+        if state is not None:
+            raise ValueError("the sweep's LSTM starts every sequence from zeros")
         layer_input, hs, cs = inputs, [], []
         for layer in range(self.num_layers):
-            cell = _LoopLSTMCell.__new__(_LoopLSTMCell)
-            nn.Module.__init__(cell)
-            for part in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-                object.__setattr__(cell, part, getattr(self, f"{part}_l{layer}"))
-            h = c = layer_input.new_zeros(batch, self.hidden_size)
+            weights = [getattr(self, f"{part}_l{layer}") for part in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+            h = c = layer_input.new_zeros(inputs.shape[0], self.hidden_size)  # (B, hidden)
             outputs = []
-            for t in range(steps):
-                h, c = cell(layer_input[:, t], (h, c))
+            for t in range(inputs.shape[1]):
+                h, c = _lstm_cell(layer_input[:, t], h, c, *weights)
                 outputs.append(h)
             layer_input = torch.stack(outputs, dim=1)  # (B, T, hidden)
             hs.append(h)
@@ -488,8 +494,6 @@ class Sweep:
 
     def _optimizer_state_dict(self, k: int, model: nn.Module) -> dict:
         """Run k's optimiser state in the format of ``torch.optim`` (what ``train`` stores)."""
-        from .training import make_optimizer
-
         optimizer = make_optimizer(self.runs[k].train_config, model.parameters())
         if self.steps[k] > 0:
             keys = ("exp_avg", "exp_avg_sq") if self.runs[k].train_config.optimizer == "adam" \
@@ -693,8 +697,6 @@ def benchmark(task_name: str = "copy", kind: str = "ntm", seeds: int = 10, max_s
     alone = []
     for r in runs:
         torch.manual_seed(r.seed)
-        from .training import train
-
         alone.append(train(build_model(kind, r.model_config), task, r.train_config, progress=progress))
     one_by_one = time.perf_counter() - start
     start = time.perf_counter()
