@@ -220,9 +220,7 @@ class _Calls(nn.Module):
 
     def forward(self, what: str, *args):
         if what == "initial_state":
-            batch, noise = args
-            state = self.model.initial_state(batch)
-            return state if noise is None else state._replace(memory=noise)
+            return self.model.initial_state(*args)
         if what == "step":
             return self.model.step(*args)
         if what == "output":
@@ -310,7 +308,7 @@ class Sweep:
         if not self.has_step:  # the LSTM baseline: the whole padded length
             return vmap(lambda p, x: functional_call(self.template, p, ("forward", x)))(params, stacked.inputs)
         batch = stacked.inputs.shape[1]
-        state = vmap(lambda p: functional_call(self.template, p, ("initial_state", batch, None)))(params)
+        state = vmap(lambda p: functional_call(self.template, p, ("initial_state", batch)))(params)
         if memories is not None:
             state = state._replace(memory=torch.stack([
                 state.memory[i] if m is None else m.to(self.device) for i, m in enumerate(memories)]))
