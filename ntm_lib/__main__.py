@@ -320,11 +320,19 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    report = {"task": args.task, "model": args.model, "seconds": round(time.perf_counter() - start, 2),
+    seconds = round(time.perf_counter() - start, 2)
+    report = {"task": args.task, "model": args.model, "seconds": seconds,
               "command": ["python", "-m", "ntm_lib", *args.argv],
               "runs": [{**summary(result), "settings": settings_of(r)} for r, result in zip(runs, results)]}
+    # OUT/sweep.json: the report, each run's history, and every session of the sweep (a rerun on
+    # the same folder resumes it: its sessions' seconds add up to the sweep's wall time).
+    stored = out / "sweep.json"
+    sessions = json.loads(stored.read_text()).get("sessions", []) if stored.is_file() else []
+    sessions.append({"command": report["command"], "seconds": seconds})
+    full = {**report, "sessions": sessions, "seconds_all_sessions": round(sum(s["seconds"] for s in sessions), 2),
+            "runs": [{**entry, "history": result.history} for entry, result in zip(report["runs"], results)]}
     out.mkdir(parents=True, exist_ok=True)
-    (out / "sweep.json").write_text(json.dumps(report, indent=1))
+    stored.write_text(json.dumps(full, indent=1))
     print(json.dumps(report))
     return 0
 

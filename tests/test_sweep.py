@@ -168,7 +168,7 @@ def test_bad_sweeps_are_refused(runs, message):
 
 def test_the_sweep_command(tmp_path, capsys):
     args = ["sweep", "--task", "copy", "--model", "ntm", "--seeds", "0-1", "--memory-init", "constant,random",
-            "--max-sequences", "32", "--batch-size", "8", "--validate-every", "2", "--out", str(tmp_path),
+            "--max-sequences", "32", "--batch-size", "8", "--validate-every", "4", "--out", str(tmp_path),
             "--no-progress"]
     assert main(args) == 0
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
@@ -177,5 +177,7 @@ def test_the_sweep_command(tmp_path, capsys):
     for r in report["runs"]:
         assert r["sequences"] == 32 and r["stopped"] == "max_sequences" and r["nonfinite_batches"] == 0
         assert load_checkpoint(r["checkpoint"]).config.memory_init == r["settings"]["memory_init"]
+    stored = json.loads((tmp_path / "sweep.json").read_text())
+    assert len(stored["sessions"]) == 1 and all(len(r["history"]) == 1 for r in stored["runs"])
     with pytest.raises(SystemExit):
         main(["sweep", "--seeds", "x", "--out", str(tmp_path)])
