@@ -31,9 +31,10 @@ runs are sorted by length, longest first, and step t runs only the first n_t run
 batch is longer than t: no step of a run is computed after its end, and a sweep costs the steps
 its runs alone would. (The saving depends on the task: a copy batch of 16 is already about as
 long as its longest sequence, 39.5 steps on average against 41.0 for the longest of ten
-batches; tasks with few sequences per batch or a curriculum gain more.) Batches are still
-padded with zeros (mask 0) to one tensor, since the scores are computed for all runs at once. Only models with a ``step`` (NTM, DNC) can do this; the LSTM baseline
-runs the whole padded length through ``forward``.
+batches; smaller batches, or runs at different curriculum stages, should gain more: not
+measured.) The batches are still padded with zeros (mask 0) into one tensor, so that the loss
+and scores of all runs are computed at once. Only models with a ``step`` (NTM, DNC) can skip
+steps; the LSTM baseline runs the whole padded length through ``forward``.
 
 **What stops a run, and only that run.** It converged (when ``stop_when_converged``), reached
 ``max_sequences`` or ``max_seconds`` (its own share of the sweep's wall time: every second the
