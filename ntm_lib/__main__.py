@@ -283,7 +283,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     import time
 
     from .recipes import recipe
-    from .sweep import SweepRun, Sweep, settings_of, summary
+    from .sweep import Sweep, SweepRun, group_summary, settings_of, summary
 
     try:
         task, model_config, train_config = recipe(args.task, args.model)
@@ -330,6 +330,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     sessions = json.loads(stored.read_text()).get("sessions", []) if stored.is_file() else []
     sessions.append({"command": report["command"], "seconds": seconds})
     full = {**report, "sessions": sessions, "seconds_all_sessions": round(sum(s["seconds"] for s in sessions), 2),
+            "by_setting": {name: group_summary(report["runs"], name) for name, values in lists.items() if len(values) > 1},
             "runs": [{**entry, "history": result.history} for entry, result in zip(report["runs"], results)]}
     out.mkdir(parents=True, exist_ok=True)
     stored.write_text(json.dumps(full, indent=1))

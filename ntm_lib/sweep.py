@@ -710,3 +710,28 @@ def benchmark(task_name: str = "copy", kind: str = "ntm", seeds: int = 10, max_s
             "sequences_per_second_sweep": round(sum(r.sequences for r in batched) / together, 2),
             "speedup": round(one_by_one / together * sum(r.sequences for r in batched) / sequences, 3),
             "largest_val_bce_difference": max(abs(a.val_bce_bits - b.val_bce_bits) for a, b in zip(alone, batched))}
+
+
+def group_summary(entries: list[dict[str, Any]], setting: str) -> dict[Any, dict[str, Any]]:
+    """Per value of one varied ``setting`` (e.g. "memory_init"), what its runs did: how many
+    converged, the sequences the converged ones needed (median, fewest, most), the non-finite
+    batches of all, and the worst validation bit errors after convergence. ``entries``: the
+    "runs" of a sweep's report (``summary`` plus "settings"), in any order."""
+    groups: dict[Any, list[dict[str, Any]]] = {}
+    for entry in entries:
+        groups.setdefault(entry["settings"][setting], []).append(entry)
+    out = {}
+    for value, runs in groups.items():
+        needed = sorted(r["sequences"] for r in runs if r["converged"])
+        worst = [r["worst_bit_errors_after_convergence"] for r in runs
+                 if r["worst_bit_errors_after_convergence"] is not None]
+        out[value] = {
+            "runs": len(runs), "converged": len(needed),
+            "median_sequences_to_converge": (needed[(len(needed) - 1) // 2] + needed[len(needed) // 2]) / 2 if needed else None,
+            "fewest_sequences_to_converge": needed[0] if needed else None,
+            "most_sequences_to_converge": needed[-1] if needed else None,
+            "nonfinite_batches": sum(r["nonfinite_batches"] for r in runs),
+            "runs_with_nonfinite": sum(r["nonfinite_batches"] > 0 for r in runs),
+            "worst_bit_errors_after_convergence": max(worst) if worst else None,
+        }
+    return out

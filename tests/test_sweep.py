@@ -179,5 +179,22 @@ def test_the_sweep_command(tmp_path, capsys):
         assert load_checkpoint(r["checkpoint"]).config.memory_init == r["settings"]["memory_init"]
     stored = json.loads((tmp_path / "sweep.json").read_text())
     assert len(stored["sessions"]) == 1 and all(len(r["history"]) == 1 for r in stored["runs"])
+    assert stored["by_setting"]["memory_init"]["random"]["runs"] == 2
     with pytest.raises(SystemExit):
         main(["sweep", "--seeds", "x", "--out", str(tmp_path)])
+
+
+def test_group_summary_counts_by_setting():
+    def entry(scheme, converged, sequences, nonfinite=0, worst=None):
+        return {"settings": {"memory_init": scheme}, "converged": converged, "sequences": sequences,
+                "nonfinite_batches": nonfinite, "worst_bit_errors_after_convergence": worst}
+
+    table = sweep_module.group_summary([
+        entry("constant", True, 300, worst=0.05), entry("random", False, 900, nonfinite=2),
+        entry("constant", True, 100, worst=0.0), entry("constant", False, 900)], "memory_init")
+    assert table["constant"] == {
+        "runs": 3, "converged": 2, "median_sequences_to_converge": 200.0, "fewest_sequences_to_converge": 100,
+        "most_sequences_to_converge": 300, "nonfinite_batches": 0, "runs_with_nonfinite": 0,
+        "worst_bit_errors_after_convergence": 0.05}
+    assert table["random"]["converged"] == 0 and table["random"]["median_sequences_to_converge"] is None
+    assert table["random"]["runs_with_nonfinite"] == 1
