@@ -61,7 +61,9 @@ DOWNLOADS = BUILD / "downloads"
 STUDENT_BOOK = BUILD / "student"
 STUDENT_ZIP = "ntm-course-student-notebooks.zip"
 INSTRUCTOR_ZIP = "ntm-course-instructor-notebooks.zip"
-BOOK_FILES = ["_toc.yml", "intro.md", "instructors.md"]
+# The pages and data of the book besides the chapters (the appendices are the same in both editions).
+BOOK_FILES = ["_toc.yml", "intro.md", "instructors.md", "notation.md", "reproducing.md", "references.md",
+              "references.bib", "data/reproducing-table.md"]
 BOOK_DIRS = ["images", "_vendor", "_ext"]
 NOT_DONE = "not done yet"  # ntm_lib.exercises.NOT_DONE
 
@@ -314,6 +316,7 @@ def cmd_book() -> int:
               f"{len(executed)} of {len(expected)} executed student notebooks)", file=sys.stderr)
         return 1
     for name in BOOK_FILES:
+        (STUDENT_BOOK / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / name, STUDENT_BOOK / name)
     for name in BOOK_DIRS:
         shutil.rmtree(STUDENT_BOOK / name, ignore_errors=True)
@@ -479,8 +482,8 @@ def cmd_leaks(paths: list[Path]) -> int:
         print(f"nothing to search at {', '.join(map(str, missing))}", file=sys.stderr)
         return 1
     start = time.time()
-    wanted, unsearchable = secret_shingles(extra_public=[ROOT / name for name in ("intro.md", "instructors.md")
-                                                          if (ROOT / name).exists()])
+    public_pages = [name for name in BOOK_FILES if name.endswith(".md")]
+    wanted, unsearchable = secret_shingles(extra_public=[ROOT / name for name in public_pages if (ROOT / name).exists()])
     regions = len(set(wanted.values()))
     hits = search(paths, wanted)
     files = sum(1 for p in paths for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file())
