@@ -234,6 +234,95 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seed_list(text: str) -> list[int]:
+    """Seeds as "0-9", "0,3,7" or a mix ("0-4,9")."""
+    seeds = []
+    try:
+        for part in text.split(","):
+            low, _, high = part.strip().partition("-")
+            seeds += list(range(int(low), int(high) + 1)) if high else [int(low)]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seeds such as 0-9 or 0,3,7; got {text!r}")
+    if not seeds or len(set(seeds)) != len(seeds) or min(seeds) < 0:
+        raise argparse.ArgumentTypeError(f"expected distinct seeds >= 0, got {text!r}")
+    return seeds
+
+
+def _list_of(kind: type, choices: tuple = ()):
+    def parse(text: str) -> list:
+        try:
+            values = [kind(part.strip()) for part in text.split(",") if part.strip()]
+        except ValueError:
+            values = []
+        if not values or (choices and any(v not in choices for v in values)):
+            raise argparse.ArgumentTypeError(
+                f"expected a comma list of {' / '.join(choices) if choices else kind.__name__} values, got {text!r}")
+        return values
+    return parse
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Train every combination of the listed settings and seeds as one batched sweep
+    (ntm_lib.sweep); the last line of standard output is one JSON object with one entry per run."""
+    import itertools
+    import time
+
+    from .recipes import recipe
+    from .sweep import Sweep, SweepRun, group_summary, settings_of, summary
+
+    try:
+        task, model_config, train_config = recipe(args.task, args.model)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    budget = {name: getattr(args, name) for name in ("max_sequences", "max_seconds", "batch_size", "validate_every")
+              if getattr(args, name) is not None}
+    if args.max_seconds is not None and args.max_sequences is None:
+        budget["max_sequences"] = UNLIMITED_SEQUENCES
+    if args.keep_going:
+        budget["stop_when_converged"] = False
+    lists = {name: getattr(args, name) for name in ("memory_init", "learning_rate", "clip_norm", "optimizer")
+             if getattr(args, name) is not None}
+    if "memory_init" in lists and "memory_init" not in type(model_config).__dataclass_fields__:
+        print(f"error: --memory-init applies to --model {_kinds_with('memory_init')} only", file=sys.stderr)
+        return 2
+    runs = []
+    for values in itertools.product(*lists.values(), args.seeds):
+        chosen, seed = dict(zip(lists, values[:-1])), values[-1]
+        model_changes = {k: v for k, v in chosen.items() if k == "memory_init"}
+        train_changes = {k: v for k, v in chosen.items() if k != "memory_init"}
+        name = "_".join([f"{k.replace('_', '-')}-{v}" for k, v in chosen.items()] + [f"seed-{seed}"])
+        try:
+            runs.append(SweepRun(name, replace(model_config, **model_changes),
+                                 replace(train_config, **budget, **train_changes, seed=seed)))
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    out = Path(args.out)
+    start = time.perf_counter()
+    try:
+        results = Sweep(args.model, task, runs, out, device=args.device, progress=not args.no_progress).run()
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    seconds = round(time.perf_counter() - start, 2)
+    report = {"task": args.task, "model": args.model, "seconds": seconds,
+              "command": ["python", "-m", "ntm_lib", *args.argv],
+              "runs": [{**summary(result), "settings": settings_of(r)} for r, result in zip(runs, results)]}
+    # OUT/sweep.json: the report, each run's history, and every session of the sweep (a rerun on
+    # the same folder resumes it: its sessions' seconds add up to the sweep's wall time).
+    stored = out / "sweep.json"
+    sessions = json.loads(stored.read_text()).get("sessions", []) if stored.is_file() else []
+    sessions.append({"command": report["command"], "seconds": seconds})
+    full = {**report, "sessions": sessions, "seconds_all_sessions": round(sum(s["seconds"] for s in sessions), 2),
+            "by_setting": {name: group_summary(report["runs"], name) for name, values in lists.items() if len(values) > 1},
+            "runs": [{**entry, "history": result.history} for entry, result in zip(report["runs"], results)]}
+    out.mkdir(parents=True, exist_ok=True)
+    stored.write_text(json.dumps(full, indent=1))
+    print(json.dumps(report))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line's parser (``ntm_lib.runs.RunRecord.from_argv`` parses recorded commands with it)."""
     parser = argparse.ArgumentParser(prog="python -m ntm_lib", description="Neural Turing Machines: train, evaluate, draw, benchmark.")
@@ -329,6 +418,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report", help="also write the results as Markdown to this file (e.g. data/bench.md)")
     _add_budget_arguments(p)
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("sweep", help="train many seeds (and settings) of a recipe at once, as one batched computation")
+    p.add_argument("--task", default="copy", choices=task_names())
+    p.add_argument("--model", default="ntm", choices=sorted(MODEL_KINDS))
+    p.add_argument("--seeds", type=_seed_list, default=[0], help="e.g. 0-9 or 0,3,7 (default 0)")
+    p.add_argument("--memory-init", type=_list_of(str, ("constant", "learned", "random")), metavar="S,S,...",
+                   help="NTM or DNC initial memories to compare, e.g. constant,learned,random")
+    p.add_argument("--learning-rate", type=_list_of(float), metavar="R,R,...")
+    p.add_argument("--clip-norm", type=_list_of(float), metavar="C,C,...")
+    p.add_argument("--optimizer", type=_list_of(str, ("adam", "rmsprop")), metavar="O,O,...")
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--validate-every", type=int, metavar="BATCHES")
+    p.add_argument("--keep-going", action="store_true", help="do not stop a run when it converges")
+    p.add_argument("--out", required=True, help="output folder: one folder per run, and sweep.json")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    _add_budget_arguments(p)
+    p.set_defaults(func=cmd_sweep)
+
     return parser
 
 

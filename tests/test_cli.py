@@ -159,13 +159,13 @@ def test_evaluation_table_has_every_condition_for_every_shipped_model():
 
     result = evaluate_task("copy", sequences=4)
     assert [row["condition"] for row in result["rows"]] == [label for label, _ in task_entry("copy").conditions]
-    assert result["models"] == ["lstm", "ntm", "ntm-unregularised"]  # the variant has its own column
+    assert result["models"] == ["dnc", "lstm", "ntm", "ntm-unregularised"]  # the variant has its own column
     for row in result["rows"]:
         assert row["sequences"] == 4
         for model in result["models"]:
             assert row[model]["bit_errors"] >= 0 and row[model]["bce_bits"] >= 0
     text = markdown_table(result)
-    assert "| condition | sequences | lstm | ntm | ntm-unregularised |" in text
+    assert "| condition | sequences | dnc | lstm | ntm | ntm-unregularised |" in text
     assert text.count("| length 120 | 4 |") == 2 and "## Bit errors per sequence" in text and "## BCE bits per sequence" in text
 
 

@@ -44,8 +44,10 @@ def test_every_shipped_model_loads_and_runs_on_its_task(key):
 
 
 def test_shipped_checkpoints_stay_small():
+    """The budget of the shipped data, decimal MB: 30 for the NTM and LSTM checkpoints of the task
+    chapters, 40 with the DNCs (issue 16)."""
     total = sum(p.stat().st_size for p in pretrained.pretrained_dir().glob("*.pt"))
-    assert total < 30_000_000, f"the shipped checkpoints take {total:,} bytes; the budget is 30 MB"
+    assert total < 40_000_000, f"the shipped checkpoints take {total:,} bytes; the budget is 40 MB"
 
 
 @pytest.mark.parametrize("key", SHIPPED)

@@ -1,0 +1,23 @@
+"""Benchmark of seed-batched training (ntm_lib.sweep.benchmark): 10 copy seeds one after another
+with training.train, then as one sweep, side by side in one process. Prints one JSON line.
+
+    OMP_NUM_THREADS=1 python scripts/bench_sweep.py --max-sequences 1600 [--threads 1]
+"""
+
+import argparse
+import json
+
+import torch
+
+from ntm_lib.sweep import benchmark
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--task", default="copy")
+    parser.add_argument("--model", default="ntm")
+    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--max-sequences", type=int, default=1600, help="training sequences per run")
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    print(json.dumps(benchmark(args.task, args.model, args.seeds, args.max_sequences)))

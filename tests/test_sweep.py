@@ -1,0 +1,200 @@
+r"""Seed-batched training: each run of a sweep is the run ``train`` makes with its seed (to float
+rounding), a non-finite run stops alone, an interrupted sweep resumes to the same result, every
+run's checkpoint loads as an ordinary model, and bad sweeps are refused. Tiny models throughout."""
+
+import json
+import math
+from dataclasses import replace
+
+import pytest
+import torch
+
+from ntm_lib import CopyTask, NTMConfig
+from ntm_lib import sweep as sweep_module
+from ntm_lib.__main__ import main
+from ntm_lib.baselines import LSTMConfig
+from ntm_lib.checkpoints import load_checkpoint, read_checkpoint
+from ntm_lib.models import build_model
+from ntm_lib.sweep import Sweep, SweepRun, sweep
+from ntm_lib.training import TrainConfig, train
+
+TASK = CopyTask(min_length=1, max_length=4)
+TINY = NTMConfig(input_size=9, output_size=8, controller_size=11, num_slots=7, word_size=5)
+QUICK = TrainConfig(batch_size=3, validation_size=6, validate_every=3, max_sequences=3 * 12)
+
+
+def run(seed, model_config=TINY, **changes):
+    return SweepRun(f"seed-{seed}", model_config, replace(QUICK, seed=seed, **changes))
+
+
+def alone(kind, r):
+    """The same run with ``train``, the model built as ``python -m ntm_lib train`` builds it."""
+    torch.manual_seed(r.seed)
+    model = build_model(kind, r.model_config)
+    return model, train(model, TASK, r.train_config, progress=False)
+
+
+def without_seconds(history):
+    return [{k: v for k, v in record.items() if k != "seconds"} for record in history]
+
+
+def assert_same_history(a, b, rel=1e-4):
+    a, b = without_seconds(a), without_seconds(b)
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        assert x.keys() == y.keys()
+        for key in x:
+            assert x[key] == pytest.approx(y[key], rel=rel, abs=1e-5), key
+
+
+def test_each_run_is_the_run_train_makes():
+    # Three memory schemes, a curriculum and a learning-rate schedule, in one sweep.
+    runs = [run(0, replace(TINY, memory_init="constant")),
+            run(1, replace(TINY, memory_init="learned"), lr_milestones=(18,)),
+            run(2, replace(TINY, memory_init="random"), curriculum=({"max_length": 2},), curriculum_bit_errors=50.0)]
+    sw = Sweep("ntm", TASK, runs, progress=False)
+    results = sw.run()
+    for k, (r, result) in enumerate(zip(runs, results)):
+        model, expected = alone("ntm", r)
+        assert result.sequences == expected.sequences == 36 and result.stopped == "max_sequences"
+        assert_same_history(result.history, expected.history)
+        for name, value in model.state_dict().items():
+            torch.testing.assert_close(sw.tensors[name][k].detach(), value, rtol=1e-4, atol=1e-5)
+    assert [h.get("stage") for h in results[2].history][:2] == [0, 1]  # the curriculum moved on
+
+
+@pytest.mark.parametrize("kind, config, optimizer", [
+    ("lstm", LSTMConfig(hidden_size=6, num_layers=2), "rmsprop"),
+    ("ntm", replace(TINY, controller="lstm"), "rmsprop"),
+])
+def test_lstm_models_and_rmsprop_match_train(kind, config, optimizer):
+    runs = [run(s, config, optimizer=optimizer, max_sequences=18) for s in (3, 4)]
+    for r, result in zip(runs, sweep(kind, TASK, runs, progress=False)):
+        assert_same_history(result.history, alone(kind, r)[1].history)
+
+
+def test_runs_stop_on_their_own():
+    # One run converges at once (any error counts as converged), the others go on to the budget.
+    runs = [run(0), run(1, converged_bit_errors=1e9), run(2, max_sequences=9)]
+    results = sweep("ntm", TASK, runs, progress=False)
+    assert [r.stopped for r in results] == ["max_sequences", "converged", "max_sequences"]
+    assert [r.sequences for r in results] == [36, 9, 9]
+    assert results[1].converged and results[1].worst_bit_errors_after_convergence is not None
+
+
+def test_a_non_finite_run_stops_alone(monkeypatch):
+    real_build = sweep_module.build_model
+
+    def poisoned(kind, config):  # the model of seed 1 (built after torch.manual_seed(1)) has a NaN weight
+        seed = torch.initial_seed()
+        model = real_build(kind, config)
+        if seed == 1:
+            with torch.no_grad():
+                model.output.bias[0] = math.nan
+        return model
+
+    runs = [run(0), run(1, max_nonfinite=4), run(2)]
+    monkeypatch.setattr(sweep_module, "build_model", poisoned)
+    sw = Sweep("ntm", TASK, runs, progress=False)
+    start = {n: t[1].detach().clone() for n, t in sw.tensors.items()}
+    results = sw.run()
+    monkeypatch.setattr(sweep_module, "build_model", real_build)
+    assert results[1].stopped == "nonfinite" and results[1].nonfinite_batches == 4 and results[1].sequences == 0
+    for n, t in sw.tensors.items():  # no update was made with it
+        torch.testing.assert_close(t[1].detach(), start[n], equal_nan=True, rtol=0, atol=0)
+    clean = sweep("ntm", TASK, [runs[0], runs[2]], progress=False)
+    for poisoned_sweep, alone_sweep in zip([results[0], results[2]], clean):
+        assert poisoned_sweep.nonfinite_batches == 0 and poisoned_sweep.stopped == "max_sequences"
+        assert_same_history(poisoned_sweep.history, alone_sweep.history)
+
+
+class Interrupt(Exception):
+    pass
+
+
+def test_an_interrupted_sweep_resumes_to_the_same_result(tmp_path):
+    runs = [run(0, replace(TINY, memory_init="random")), run(1), run(2, optimizer="rmsprop")]
+    whole = sweep("ntm", TASK, runs, tmp_path / "whole", progress=False)
+
+    def stop_midway(k, record):  # after run 0 and 1 saved their second validation, before run 2 did
+        if k == 2 and record["batches"] == 6:
+            raise Interrupt
+
+    with pytest.raises(Interrupt):
+        Sweep("ntm", TASK, runs, tmp_path / "cut", progress=False).run(callbacks=(stop_midway,))
+    assert read_checkpoint(tmp_path / "cut" / "seed-0" / "last.pt")["progress"]["batches"] == 6
+    assert read_checkpoint(tmp_path / "cut" / "seed-2" / "last.pt")["progress"]["batches"] == 3
+    resumed = sweep("ntm", TASK, runs, tmp_path / "cut", progress=False)
+    for a, b in zip(whole, resumed):
+        assert_same_history(a.history, b.history)
+        sa, sb = load_checkpoint(a.checkpoint).state_dict(), load_checkpoint(b.checkpoint).state_dict()
+        for name in sa:
+            torch.testing.assert_close(sa[name], sb[name], rtol=1e-4, atol=1e-5)
+    # A finished sweep run again trains nothing more.
+    again = sweep("ntm", TASK, runs, tmp_path / "cut", progress=False)
+    assert [r.sequences for r in again] == [r.sequences for r in whole]
+
+
+def test_checkpoints_load_as_ordinary_models_and_resume_with_train(tmp_path):
+    runs = [run(0, max_sequences=18), run(1, replace(TINY, memory_init="learned"), max_sequences=18)]
+    sw = Sweep("ntm", TASK, runs, tmp_path, progress=False)
+    results = sw.run()
+    for k, (r, result) in enumerate(zip(runs, results)):
+        model = load_checkpoint(result.checkpoint)
+        assert model.config == r.model_config
+        for name, value in model.state_dict().items():
+            assert torch.equal(value, sw.tensors[name][k].detach())
+        record = json.loads((tmp_path / r.name / "history.json").read_text())
+        assert record["summary"]["sequences"] == 18 and record["history"] == result.history
+        # train continues a sweep's run as its own: the same as the whole run with train.
+        torch.manual_seed(r.seed)
+        resumed = train(build_model("ntm", r.model_config), TASK, replace(r.train_config, max_sequences=36),
+                        tmp_path / r.name, resume=True, progress=False)
+        assert_same_history(resumed.history, alone("ntm", replace(r, train_config=replace(
+            r.train_config, max_sequences=36)))[1].history)
+
+
+@pytest.mark.parametrize("runs, message", [
+    ([], "at least one run"),
+    ([run(0), run(1, replace(TINY, num_slots=8))], "same shapes"),
+    ([run(0), run(1, batch_size=4)], "same batch_size"),
+    ([run(0), SweepRun("seed-0", TINY, QUICK)], "distinct names"),
+    ([run(0, output_memory_penalty=0.1)], "output_memory_penalty"),
+])
+def test_bad_sweeps_are_refused(runs, message):
+    with pytest.raises(ValueError, match=message):
+        Sweep("ntm", TASK, runs, progress=False)
+
+
+def test_the_sweep_command(tmp_path, capsys):
+    args = ["sweep", "--task", "copy", "--model", "ntm", "--seeds", "0-1", "--memory-init", "constant,random",
+            "--max-sequences", "32", "--batch-size", "8", "--validate-every", "4", "--out", str(tmp_path),
+            "--no-progress"]
+    assert main(args) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert [(r["seed"], r["settings"]["memory_init"]) for r in report["runs"]] == \
+        [(0, "constant"), (1, "constant"), (0, "random"), (1, "random")]
+    for r in report["runs"]:
+        assert r["sequences"] == 32 and r["stopped"] == "max_sequences" and r["nonfinite_batches"] == 0
+        assert load_checkpoint(r["checkpoint"]).config.memory_init == r["settings"]["memory_init"]
+    stored = json.loads((tmp_path / "sweep.json").read_text())
+    assert len(stored["sessions"]) == 1 and all(len(r["history"]) == 1 for r in stored["runs"])
+    assert stored["by_setting"]["memory_init"]["random"]["runs"] == 2
+    with pytest.raises(SystemExit):
+        main(["sweep", "--seeds", "x", "--out", str(tmp_path)])
+
+
+def test_group_summary_counts_by_setting():
+    def entry(scheme, converged, sequences, nonfinite=0, worst=None):
+        return {"settings": {"memory_init": scheme}, "converged": converged, "sequences": sequences,
+                "nonfinite_batches": nonfinite, "worst_bit_errors_after_convergence": worst}
+
+    table = sweep_module.group_summary([
+        entry("constant", True, 300, worst=0.05), entry("random", False, 900, nonfinite=2),
+        entry("constant", True, 100, worst=0.0), entry("constant", False, 900)], "memory_init")
+    assert table["constant"] == {
+        "runs": 3, "converged": 2, "median_sequences_to_converge": 200.0, "fewest_sequences_to_converge": 100,
+        "most_sequences_to_converge": 300, "nonfinite_batches": 0, "runs_with_nonfinite": 0,
+        "worst_bit_errors_after_convergence": 0.05}
+    assert table["random"]["converged"] == 0 and table["random"]["median_sequences_to_converge"] is None
+    assert table["random"]["runs_with_nonfinite"] == 1
