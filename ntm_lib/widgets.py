@@ -1,6 +1,7 @@
-r"""Interactive explorers for the book (chapter 3): the four addressing stages under sliders.
+r"""Interactive explorers for the book: the four addressing stages under sliders (chapter 3), and
+the DNC's allocation weighting under the usages of its slots (chapter 13).
 
-Two views of the same sweep, both computed by ``ntm_lib.addressing.address``:
+Two views of the addressing sweep, both computed by ``ntm_lib.addressing.address``:
 
 * ``addressing_explorer``: live ipywidgets sliders (key strength beta, gate g, the three shift
   weights, sharpening gamma) that recompute and redraw the weighting after every stage. Needs a
@@ -9,6 +10,10 @@ Two views of the same sweep, both computed by ``ntm_lib.addressing.address``:
 * ``static_addressing_explorer``: the same sweep precomputed on a grid of parameter values in
   one batched call, drawn by a few lines of JavaScript with range inputs. It needs no kernel, so
   it stays interactive in the static HTML book.
+
+The allocation explorer comes in the same two views, ``allocation_explorer`` (live sliders) and
+``static_allocation_explorer`` (every usage vector on a grid, precomputed by
+``ntm_lib.dnc_addressing.allocation``, drawn in the browser).
 
 ipywidgets is imported inside the functions: the rest of ``ntm_lib`` never needs it.
 """
