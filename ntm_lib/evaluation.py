@@ -203,12 +203,18 @@ def assert_metrics_close(live: Mapping[str, float], stored: Mapping[str, float],
 
 def assert_tables_close(live: Mapping[str, Any], stored: Mapping[str, Any],
                         rtol: float = KERNEL_RTOL, atol: float = KERNEL_ATOL) -> None:
-    """``assert_metrics_close`` for every condition and model of two generalisation tables (e.g.
-    ``evaluate_task(t)`` against ``data/eval/<t>.json``); the conditions, sample settings,
-    test-set seed and models must be the same."""
-    if live.get("seed") != stored.get("seed") or sorted(live["models"]) != sorted(stored["models"]):
+    """``assert_metrics_close`` for every condition and every model of ``live`` between two
+    generalisation tables (e.g. ``evaluate_models(t, {...})`` against ``data/eval/<t>.json``); the
+    conditions, sample settings and test-set seed must be the same, and ``stored`` must have every
+    model of ``live`` (it may have more).
+
+    Only models that are right, or wrong in a stable way, reproduce to ``KERNEL_RTOL`` across
+    CPUs: a DNC past the lengths it handles (copy, 30 and more) differs in the 3rd digit between
+    kernels, since its free list is a sort, and a tiny change of usage reorders it."""
+    missing = sorted(set(live["models"]) - set(stored["models"]))
+    if live.get("seed") != stored.get("seed") or missing:
         raise AssertionError(f"tables of different test sets or models: seed {live.get('seed')} vs "
-                             f"{stored.get('seed')}, models {live['models']} vs {stored['models']}")
+                             f"{stored.get('seed')}, models {missing} not in the stored table")
     if [(r["condition"], r["sample"]) for r in live["rows"]] != [(r["condition"], r["sample"]) for r in stored["rows"]]:
         raise AssertionError("tables with different conditions")
     lines = []

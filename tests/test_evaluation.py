@@ -109,3 +109,13 @@ def test_assert_tables_close_compares_every_row_and_model():
     other_seed = dict(TABLE, seed=2)
     with pytest.raises(AssertionError, match="different test sets"):
         evaluation.assert_tables_close(other_seed, TABLE)
+
+
+def test_assert_tables_close_compares_the_live_models_and_needs_them_stored():
+    live = json.loads(json.dumps(TABLE))
+    live["models"] = ["ntm"]
+    for row in live["rows"]:
+        row.pop("lstm")
+    evaluation.assert_tables_close(live, TABLE)  # a subset of the stored models
+    with pytest.raises(AssertionError, match=r"models \['lstm'\] not in the stored table"):
+        evaluation.assert_tables_close(TABLE, live)

@@ -1,0 +1,180 @@
+r"""Figures and tables of seed studies made with ``ntm_lib.sweep``: how many runs of each setting
+converged, when, and whether any met a non-finite loss or gradient.
+
+A study is the JSON report of ``python -m ntm_lib sweep`` (``data/eval/stability/<name>.json``):
+``{"runs": [{"seed", "settings": {...}, "converged", "sequences", "nonfinite_batches",
+"history": [{"sequences", "val_bit_errors", ...}, ...]}, ...]}``. Sequences to converge are
+read off the history: the sequences seen at the first validation below the threshold (0.1 bit
+errors per sequence, the book's definition of converged), so they are known only to within the
+validation interval.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from .evaluation import EVAL_DIR
+
+STABILITY_DIR = EVAL_DIR / "stability"
+
+
+def _plt():
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def load_study(name: str = "copy-memory-init", directory: str | Path | None = None) -> dict[str, Any]:
+    """The study ``name`` as stored in ``data/eval/stability/<name>.json``."""
+    path = Path(directory or STABILITY_DIR) / f"{name}.json"
+    return json.loads(path.read_text())
+
+
+def sequences_to_converge(run: Mapping[str, Any], threshold: float = 0.1) -> int | None:
+    """Sequences seen at the run's first validation with fewer than ``threshold`` bit errors per
+    sequence, or None if it never had one."""
+    for record in run["history"]:
+        if record["val_bit_errors"] < threshold:
+            return int(record["sequences"])
+    return None
+
+
+def by_setting(study: Mapping[str, Any], setting: str = "memory_init") -> dict[Any, list[Mapping[str, Any]]]:
+    """The study's runs grouped by the value of one varied setting, in the order they first appear."""
+    groups: dict[Any, list[Mapping[str, Any]]] = {}
+    for run in study["runs"]:
+        groups.setdefault(run["settings"][setting], []).append(run)
+    return groups
+
+
+def converged_fraction(runs: Sequence[Mapping[str, Any]], sequences: Sequence[int],
+                       threshold: float = 0.1) -> np.ndarray:
+    """For each budget in ``sequences``: the fraction of ``runs`` that had converged by then."""
+    needed = [sequences_to_converge(run, threshold) for run in runs]
+    return np.array([sum(n is not None and n <= s for n in needed) / len(runs) for s in sequences])
+
+
+def median(values: Sequence[float]) -> float | None:
+    """The median (mean of the two middle values for an even count), None for no values."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    return (ordered[(len(ordered) - 1) // 2] + ordered[len(ordered) // 2]) / 2
+
+
+def stability_rows(study: Mapping[str, Any], setting: str = "memory_init",
+                   threshold: float = 0.1) -> list[dict[str, Any]]:
+    """One row per value of ``setting``: runs, converged, median / fewest / most sequences to
+    converge (over the runs that converged), runs that stopped on a non-finite loss or gradient,
+    non-finite batches in all."""
+    rows = []
+    for value, runs in by_setting(study, setting).items():
+        needed = [n for n in (sequences_to_converge(r, threshold) for r in runs) if n is not None]
+        rows.append({
+            setting: value, "runs": len(runs), "converged": len(needed),
+            "median": median(needed), "fewest": min(needed, default=None), "most": max(needed, default=None),
+            "stopped_nonfinite": sum(r.get("stopped") == "nonfinite" for r in runs),
+            "nonfinite_batches": sum(r["nonfinite_batches"] for r in runs),
+        })
+    return rows
+
+
+def format_stability_table(rows: Sequence[Mapping[str, Any]], setting: str = "memory_init") -> str:
+    """The rows of ``stability_rows`` as a fixed-width text table (numbers rounded as printed)."""
+
+    def count(n):
+        return "-" if n is None else f"{n:,.0f}"
+
+    lines = [f"{setting:12s} {'converged':>9s} {'median':>8s} {'fewest':>8s} {'most':>8s} "
+             f"{'stopped non-finite':>18s} {'non-finite batches':>18s}"]
+    for row in rows:
+        lines.append(f"{str(row[setting]):12s} {row['converged']:>4d} / {row['runs']:<2d} {count(row['median']):>8s} "
+                     f"{count(row['fewest']):>8s} {count(row['most']):>8s} {row['stopped_nonfinite']:>18d} "
+                     f"{row['nonfinite_batches']:>18d}")
+    return "\n".join(lines)
+
+
+def plot_converged_fraction(study: Mapping[str, Any], setting: str = "memory_init", threshold: float = 0.1,
+                            reference: Mapping[str, tuple[Sequence[float], Sequence[float]]] | None = None,
+                            title: str | None = None):
+    """Fraction of runs converged against sequences seen, one step line per value of ``setting``,
+    evaluated at every validation of the study (steps happen only there). ``reference``: extra
+    labelled (x, y) points to draw as dashed lines."""
+    plt = _plt()
+    checkpoints = sorted({int(r["sequences"]) for run in study["runs"] for r in run["history"]})
+    xs = [0] + checkpoints
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    for value, runs in by_setting(study, setting).items():
+        fractions = np.concatenate([[0.0], converged_fraction(runs, checkpoints, threshold)])
+        ax.step(xs, fractions, where="post", marker="o", markersize=4, label=f"{value} ({len(runs)} runs)")
+    for label, (x, y) in (reference or {}).items():
+        ax.plot(x, y, linestyle="--", color="grey", label=label)
+    ax.set_xlabel("training sequences seen")
+    ax.set_ylabel("fraction of runs converged")
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_xlim(0, xs[-1] * 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(title=setting, loc="upper left")
+    ax.set_title(title or f"runs below {threshold} bit errors per sequence, by {setting}")
+    fig.tight_layout()
+    return fig
+
+
+def plot_sequences_to_converge(study: Mapping[str, Any], setting: str = "memory_init", threshold: float = 0.1,
+                               title: str | None = None):
+    """Each run's sequences to converge, one column per value of ``setting`` (a dot per run,
+    spread sideways where runs coincide; a cross at the run's last sequence count for a run
+    that never converged) and each column's median over its converged runs as a bar."""
+    plt = _plt()
+    groups = by_setting(study, setting)
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    for i, (value, runs) in enumerate(groups.items()):
+        needed = [sequences_to_converge(r, threshold) for r in runs]
+        ys = [n if n is not None else int(r["sequences"]) for n, r in zip(needed, runs)]
+        seen: dict[int, int] = {}
+        offsets = []
+        for y in ys:  # spread runs with the same value sideways, centred on the column
+            offsets.append(seen.get(y, 0))
+            seen[y] = seen.get(y, 0) + 1
+        xs = [i + 0.06 * (o - (seen[y] - 1) / 2) for o, y in zip(offsets, ys)]
+        done = [n is not None for n in needed]
+        ax.scatter([x for x, d in zip(xs, done) if d], [y for y, d in zip(ys, done) if d], color=f"C{i}",
+                   s=28, zorder=3, label="converged" if i == 0 else None)
+        ax.scatter([x for x, d in zip(xs, done) if not d], [y for y, d in zip(ys, done) if not d], color=f"C{i}",
+                   marker="x", s=50, zorder=3, label="not converged (budget spent)" if i == 0 else None)
+        m = median([n for n in needed if n is not None])
+        if m is not None:
+            ax.hlines(m, i - 0.35, i + 0.35, color="black", linewidth=2, label="median of the converged" if i == 0 else None)
+    ax.set_xticks(range(len(groups)))
+    ax.set_xticklabels([str(v) for v in groups])
+    ax.set_xlim(-0.6, len(groups) - 0.4)
+    ax.set_xlabel(setting)
+    ax.set_ylabel("sequences to converge")
+    ax.set_ylim(bottom=0)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(loc="lower right", fontsize="small")
+    ax.set_title(title or f"sequences to converge (< {threshold} bit errors), by {setting}")
+    fig.tight_layout()
+    return fig
+
+
+def plot_weightings(weightings: Mapping[str, Sequence[float]], title: str | None = None):
+    """Bar charts of a few weightings over the same slots, one panel each (e.g. a content
+    weighting over a constant memory beside a focused initial weighting)."""
+    plt = _plt()
+    fig, axes = plt.subplots(1, len(weightings), figsize=(3.2 * len(weightings), 2.6), sharey=True, squeeze=False)
+    for ax, (label, w) in zip(axes[0], weightings.items()):
+        w = np.asarray(w, dtype=float)
+        ax.bar(range(len(w)), w, color="C0")
+        ax.set_title(label, fontsize="medium")
+        ax.set_xlabel("slot")
+        ax.set_ylim(0, 1.05)
+    axes[0][0].set_ylabel("weight")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,101 @@
+r"""ntm_lib.viz_stability: convergence read off a sweep's histories, the table, and the figures.
+
+A made-up study: settings "a" (3 runs) and "b" (2 runs), validations every 100 sequences.
+"""
+
+import pytest
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from ntm_lib import viz_stability as vs  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def run(setting, errors, seed=0, stopped=None, nonfinite=0):
+    history = [{"sequences": 100 * (i + 1), "val_bit_errors": e} for i, e in enumerate(errors)]
+    converged = any(e < 0.1 for e in errors)
+    return {"seed": seed, "settings": {"memory_init": setting}, "converged": converged,
+            "stopped": stopped or ("converged" if converged else "max_sequences"),
+            "sequences": history[-1]["sequences"], "nonfinite_batches": nonfinite, "history": history}
+
+
+STUDY = {"runs": [
+    run("a", [5.0, 0.05], seed=0),
+    run("a", [5.0, 2.0, 0.0], seed=1),
+    run("a", [5.0, 2.0, 1.0], seed=2, nonfinite=3),
+    run("b", [0.09], seed=0),
+    run("b", [4.0, 3.0, 0.2], seed=1, stopped="nonfinite", nonfinite=10),
+]}
+
+
+def test_sequences_to_converge_is_the_first_validation_below_the_threshold():
+    assert vs.sequences_to_converge(STUDY["runs"][0]) == 200
+    assert vs.sequences_to_converge(STUDY["runs"][2]) is None
+    assert vs.sequences_to_converge(STUDY["runs"][2], threshold=1.5) == 300
+    assert vs.sequences_to_converge(run("c", [0.1])) is None  # strictly below
+
+
+def test_converged_fraction_counts_runs_converged_by_each_budget():
+    runs = vs.by_setting(STUDY)["a"]
+    np.testing.assert_allclose(vs.converged_fraction(runs, [0, 100, 200, 250, 300, 10_000]),
+                               [0, 0, 1 / 3, 1 / 3, 2 / 3, 2 / 3])
+
+
+def test_median_of_odd_even_and_no_values():
+    assert vs.median([3, 1, 2]) == 2 and vs.median([4, 1, 3, 2]) == 2.5 and vs.median([]) is None
+
+
+def test_stability_rows_and_table():
+    rows = vs.stability_rows(STUDY)
+    assert [r["memory_init"] for r in rows] == ["a", "b"]
+    a, b = rows
+    assert (a["runs"], a["converged"], a["median"], a["fewest"], a["most"]) == (3, 2, 250, 200, 300)
+    assert (a["stopped_nonfinite"], a["nonfinite_batches"]) == (0, 3)
+    assert (b["converged"], b["median"], b["stopped_nonfinite"], b["nonfinite_batches"]) == (1, 100, 1, 10)
+    none = vs.stability_rows({"runs": [run("c", [3.0])]})[0]
+    assert none["median"] is None and none["fewest"] is None
+    text = vs.format_stability_table(rows + [none])
+    lines = text.splitlines()
+    assert len(lines) == 4 and "converged" in lines[0]
+    assert lines[1].split()[:6] == ["a", "2", "/", "3", "250", "200"]
+    assert lines[3].split()[4:7] == ["-", "-", "-"]
+
+
+def test_load_study_reads_the_shipped_copy_study():
+    study = vs.load_study("copy-memory-init")
+    rows = {r["memory_init"]: r for r in vs.stability_rows(study)}
+    assert {k: (r["converged"], r["median"]) for k, r in rows.items()} == {
+        "constant": (8, 9_600), "learned": (10, 8_000), "random": (9, 16_000)}
+    assert all(r["nonfinite_batches"] == 0 for r in rows.values())
+
+
+def test_plot_converged_fraction_draws_one_step_line_per_setting():
+    fig = vs.plot_converged_fraction(STUDY, reference={"claim": ([0, 300], [0, 1])})
+    lines = fig.axes[0].get_lines()
+    assert [line.get_label() for line in lines] == ["a (3 runs)", "b (2 runs)", "claim"]
+    assert list(lines[0].get_xdata()) == [0, 100, 200, 300]
+    np.testing.assert_allclose(lines[0].get_ydata(), [0, 0, 1 / 3, 2 / 3])
+    np.testing.assert_allclose(lines[1].get_ydata(), [0, 0.5, 0.5, 0.5])
+
+
+def test_plot_sequences_to_converge_marks_runs_that_did_not_converge():
+    fig = vs.plot_sequences_to_converge(STUDY)
+    ax = fig.axes[0]
+    dots, crosses = ax.collections[0], ax.collections[1]  # setting "a": converged, not converged
+    assert sorted(dots.get_offsets()[:, 1].tolist()) == [200, 300]
+    assert crosses.get_offsets()[:, 1].tolist() == [300]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b"]
+
+
+def test_plot_weightings_one_panel_each():
+    fig = vs.plot_weightings({"uniform": [0.25] * 4, "focused": [1.0, 0.0, 0.0, 0.0]}, title="t")
+    assert len(fig.axes) == 2 and fig.axes[1].get_title() == "focused"
+    assert [p.get_height() for p in fig.axes[1].patches] == [1.0, 0.0, 0.0, 0.0]
