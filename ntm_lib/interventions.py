@@ -8,6 +8,7 @@ their step, and ``model(inputs, intervention=...)`` runs the whole sequence with
 
     logits, _ = ntm(inputs, intervention=NoWritesAfter(20))    # memory frozen after step 20
     logits, _ = ntm(inputs, intervention=SilenceReadHead(2))   # read head 2 reads zeros
+    logits, _ = ntm(inputs, intervention=MoveWrites(12, -1))   # every write from step 12 one slot on
 
 The hook points of a step t (``t`` counts from 0), in the order the step meets them:
 
@@ -173,3 +174,23 @@ class ZeroReads(Intervention):
 
     def output_reads(self, t, reads):
         return torch.zeros_like(reads) if self.route == "output" and t >= self.from_step else reads
+
+
+@dataclass(frozen=True)
+class MoveWrites(Intervention):
+    """Every write from step ``from_step`` on lands ``offset`` slots away (circularly) from where
+    the write heads put it: the write weightings as the write uses them are rolled by ``offset``
+    (``offset = -1``: from slot i to slot i - 1). The heads themselves go on as before (addressing
+    starts from their own weightings), so the writes keep their spacing and only the place
+    changes, as if the write heads had jumped once, at ``from_step``, and moved on from there."""
+
+    from_step: int
+    offset: int
+
+    def __post_init__(self):
+        _check_step(self.from_step, "MoveWrites.from_step")
+        if not isinstance(self.offset, int):
+            raise ValueError(f"MoveWrites.offset is a number of slots (an integer), got {self.offset!r}")
+
+    def write_weights(self, t, weights):
+        return torch.roll(weights, self.offset, dims=-1) if t >= self.from_step else weights

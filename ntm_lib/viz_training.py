@@ -252,13 +252,14 @@ def head_positions(weights) -> np.ndarray:
 
 
 def plot_head_positions(weights, num_read: int = 1, delimiter: int | None = None,
-                        title: str | None = None, focused: float = 0.3, ax=None):
+                        title: str | None = None, focused: float = 0.3, ax=None, xlabel: str = "time step"):
     """Where each head points over time: the most-weighted slot per step, one line per head.
 
     weights: (T, H, N) of one sequence (``NTMTrace.weights``; read heads first). The marker's
     opacity is that slot's weight, so a blurred head shows faint; the line joins only steps where
     the head puts at least ``focused`` on one slot. delimiter: the step of the delimiter, drawn
-    as a vertical line.
+    as a vertical line. xlabel: for another first axis than time (e.g. the position in a
+    sequence, with each head's weighting at the step it handled that position).
     """
     plt = _plt()
     w = as_numpy(weights, 3)
@@ -284,7 +285,7 @@ def plot_head_positions(weights, num_read: int = 1, delimiter: int | None = None
     if delimiter is not None:
         ax.axvline(delimiter, color="black", linestyle=":", linewidth=0.8)
         ax.text(delimiter, 1.0, " delimiter", transform=ax.get_xaxis_transform(), fontsize=8, va="top")
-    ax.set_xlabel("time step")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("most-weighted slot")
     ax.grid(alpha=0.3)
     legend = ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))

@@ -1,6 +1,7 @@
-r"""Interactive explorers for the book (chapter 3): the four addressing stages under sliders.
+r"""Interactive explorers for the book: the four addressing stages under sliders (chapter 3), and
+the DNC's allocation weighting under the usages of its slots (chapter 13).
 
-Two views of the same sweep, both computed by ``ntm_lib.addressing.address``:
+Two views of the addressing sweep, both computed by ``ntm_lib.addressing.address``:
 
 * ``addressing_explorer``: live ipywidgets sliders (key strength beta, gate g, the three shift
   weights, sharpening gamma) that recompute and redraw the weighting after every stage. Needs a
@@ -9,6 +10,10 @@ Two views of the same sweep, both computed by ``ntm_lib.addressing.address``:
 * ``static_addressing_explorer``: the same sweep precomputed on a grid of parameter values in
   one batched call, drawn by a few lines of JavaScript with range inputs. It needs no kernel, so
   it stays interactive in the static HTML book.
+
+The allocation explorer comes in the same two views, ``allocation_explorer`` (live sliders) and
+``static_allocation_explorer`` (every usage vector on a grid, precomputed by
+``ntm_lib.dnc_addressing.allocation``, drawn in the browser).
 
 ipywidgets is imported inside the functions: the rest of ``ntm_lib`` never needs it.
 """
@@ -303,4 +308,189 @@ def static_addressing_explorer(ex: AddressingExample | None = None,
     page = _TEMPLATE.format(uid=uid, controls=controls, panels=panels, note=note,
                             data=payload.replace("</", "<\\/"),
                             colors=json.dumps(list(STAGE_COLORS)))
+    return HTML(page)
+
+
+# ---------------------------------------------------------------------------------------------
+# The DNC's allocation weighting (chapter 13): usages under sliders, the free list and the
+# allocation they give, computed by ntm_lib.dnc_addressing.allocation.
+
+ALLOCATION_USAGE = (0.9, 0.2, 1.0, 0.5, 0.1)  # the chapter's example: slot 4 the least used
+ALLOCATION_LEVELS = (0.0, 0.25, 0.5, 0.75, 1.0)  # the usages the static explorer offers per slot
+ALLOCATION_START = (3, 1, 4, 2, 1)  # its first setting (0.75, 0.25, 1, 0.5, 0.25): indices into the levels
+
+
+def allocation_explorer(usage: Sequence[float] = ALLOCATION_USAGE):
+    """Live sliders over the usage of every slot; redraws the free list and the allocation
+    weighting (``ntm_lib.dnc_addressing.allocation``) after every change.
+
+    Returns an ``ipywidgets.interactive`` widget (core widgets only, as in ipywidgets 7.7 on Colab
+    and 8): display it in Jupyter or on Colab.
+    """
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    from . import dnc_addressing, viz_dnc
+
+    layout = widgets.Layout(width="300px")
+    style = {"description_width": "80px"}
+
+    def draw(**values):
+        u = torch.tensor([[values[f"u{i}"] for i in range(len(usage))]])  # (1, N)
+        viz_dnc.plot_allocation(u[0], dnc_addressing.allocation(u)[0])
+        plt.show()
+
+    sliders = {f"u{i}": widgets.FloatSlider(value=float(v), min=0.0, max=1.0, step=0.05,
+                                            description=f"usage of {i}", continuous_update=False,
+                                            readout_format=".2f", layout=layout, style=style)
+               for i, v in enumerate(usage)}
+    return widgets.interactive(draw, **sliders)
+
+
+def allocation_sweep(num_slots: int = 5, levels: Sequence[float] = ALLOCATION_LEVELS) -> tuple[Tensor, Tensor]:
+    """The allocation weighting of every usage vector whose entries are all in ``levels``, in one
+    batched call of ``dnc_addressing.allocation`` in float64.
+
+    Returns (usages, allocations), each (K, N) with K = len(levels) ** N, in the order of the
+    level indices read as a number in base len(levels), slot 0 the most significant digit.
+    """
+    from . import dnc_addressing
+
+    grid = torch.tensor(list(itertools.product(range(len(levels)), repeat=num_slots)))  # (K, N)
+    usages = torch.tensor(levels, dtype=torch.float64)[grid]
+    return usages, dnc_addressing.allocation(usages)
+
+
+_ALLOCATION_TEMPLATE = """
+<div class="dnc-explorer" id="{uid}">
+<style>
+#{uid} {{ font-size: 0.85em; margin: 0.5em 0 1em; }}
+#{uid} .dnc-x-controls {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(190px, 1fr));
+  gap: 0.3em 1.2em; margin-bottom: 0.6em; }}
+#{uid} label {{ display: flex; align-items: center; gap: 0.5em; }}
+#{uid} label output {{ min-width: 2.5em; font-family: monospace; }}
+#{uid} input[type=range] {{ flex: 1; }}
+#{uid} .dnc-x-panels {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(240px, 1fr)); gap: 0.8em; }}
+#{uid} .dnc-x-panel {{ text-align: center; }}
+#{uid} .dnc-x-summary {{ font-family: monospace; margin: 0.4em 0; }}
+#{uid} svg {{ width: 100%; height: auto; }}
+#{uid} svg text {{ fill: currentColor; font-size: 9px; }}
+#{uid} svg line {{ stroke: currentColor; stroke-width: 0.6; }}
+</style>
+<div class="dnc-x-controls">{controls}</div>
+<div class="dnc-x-summary"></div>
+<div class="dnc-x-panels">{panels}</div>
+<div class="dnc-x-note">{note}</div>
+<script type="application/json" class="dnc-x-data">{data}</script>
+<script>
+(function () {{
+  var root = document.getElementById("{uid}");
+  if (!root || root.dataset.ready) return;
+  root.dataset.ready = "1";
+  var D = JSON.parse(root.querySelector(".dnc-x-data").textContent);
+  var NS = "http://www.w3.org/2000/svg", W = 220, H = 132, P = 28;
+  function el(name, attrs, parent) {{
+    var node = document.createElementNS(NS, name);
+    for (var k in attrs) node.setAttribute(k, attrs[k]);
+    if (parent) parent.appendChild(node);
+    return node;
+  }}
+  function draw(svg, values, color, labels, tips) {{
+    while (svg.firstChild) svg.removeChild(svg.firstChild);
+    var n = values.length, bw = (W - P) / n, top = H - 2 * P - 12;
+    el("line", {{x1: P, y1: H - P, x2: W, y2: H - P}}, svg);
+    for (var i = 0; i < n; i++) {{
+      var h = top * Math.max(0, Math.min(1, values[i]));
+      var bar = el("rect", {{x: P + i * bw + 2, y: H - P - h, width: bw - 4, height: h, fill: color}}, svg);
+      el("title", {{}}, bar).textContent = tips[i];
+      el("text", {{x: P + (i + 0.5) * bw, y: H - P - h - 3, "text-anchor": "middle"}}, svg).textContent =
+        values[i].toFixed(2);
+      el("text", {{x: P + (i + 0.5) * bw, y: H - P + 11, "text-anchor": "middle"}}, svg).textContent = "slot " + i;
+      if (labels) el("text", {{x: P + (i + 0.5) * bw, y: H - 4, "text-anchor": "middle",
+        "font-weight": "bold"}}, svg).textContent = labels[i];
+    }}
+    el("text", {{x: P - 10, y: H - P - top + 3}}, svg).textContent = "1";
+    el("text", {{x: P - 10, y: H - P}}, svg).textContent = "0";
+  }}
+  var inputs = root.querySelectorAll("input[type=range]");
+  function update() {{
+    var n = inputs.length, k = 0, u = [];
+    for (var i = 0; i < n; i++) {{
+      var level = +inputs[i].value;
+      k = k * D.levels.length + level;
+      u.push(+D.levels[level]);
+      root.querySelector("output[data-slot='" + i + "']").textContent = D.levels[level];
+    }}
+    var a = D.allocation[k].map(function (x) {{ return x / 1000; }});
+    var phi = D.free[k].split("").map(Number), rank = [], tipsU = [], tipsA = [], used = 1, sum = 0;
+    for (var j = 0; j < n; j++) {{
+      var s = phi[j];
+      rank[s] = "\\u03c6" + (j + 1);
+      tipsU[s] = "slot " + s + ": usage " + u[s] + ", place " + (j + 1) + " in the free list";
+      tipsA[s] = "slot " + s + ": a = (1 - " + u[s] + ") \u00d7 " + used.toFixed(3) + " = " + a[s].toFixed(3) +
+        (j ? " (1 - its usage, times the usages of the slots before it in the free list)" : " (1 - its usage)");
+      used *= u[s];
+      sum += a[s];
+    }}
+    var svgs = root.querySelectorAll("svg");
+    draw(svgs[0], u, "{usage_color}", rank, tipsU);
+    draw(svgs[1], a, "{allocation_color}", null, tipsA);
+    root.querySelector(".dnc-x-summary").textContent = "free list \\u03c6 = (" + phi.join(", ") +
+      ")    sum of the allocation weighting = " + sum.toFixed(2);
+  }}
+  for (var i = 0; i < inputs.length; i++) inputs[i].addEventListener("input", update);
+  update();
+}})();
+</script>
+</div>
+"""
+
+
+def static_allocation_explorer(num_slots: int = 5, levels: Sequence[float] = ALLOCATION_LEVELS,
+                               start: Sequence[int] = ALLOCATION_START):
+    """``allocation_explorer`` precomputed for every usage vector on a grid and drawn in the
+    browser: one range input per slot picks its usage from ``levels``; two bar charts show the
+    usages, with each slot's place in the free list, and the allocation weighting. ``start``: the
+    first setting, indices into ``levels``. Returns an ``IPython.display.HTML`` object.
+
+    The page is the same on every CPU: the sweep runs in float64 and is stored in thousandths, the
+    free list is the order ``dnc_addressing.allocation`` sorts by (``torch.sort``), and the
+    element id is a hash of the inputs.
+    """
+    from IPython.display import HTML
+
+    from .viz_dnc import COLORS
+
+    if len(start) != num_slots or not all(0 <= s < len(levels) for s in start):
+        raise ValueError(f"start needs one index into levels (0..{len(levels) - 1}) per slot, got {start}")
+    if num_slots > 10:
+        raise ValueError("the page encodes slot numbers as single digits: at most 10 slots")
+    usages, allocations = allocation_sweep(num_slots, levels)
+    free_lists = torch.sort(usages, dim=-1).indices  # phi_t, as dnc_addressing.allocation sorts
+    data = {
+        "levels": [f"{v:g}" for v in levels],
+        "allocation": torch.round(allocations * 1000).long().tolist(),
+        "free": ["".join(str(s) for s in row) for row in free_lists.tolist()],
+    }
+    payload = json.dumps(data, separators=(",", ":"))
+    inputs = {"slots": num_slots, "levels": data["levels"], "start": list(start)}
+    uid = "dnc-allocation-" + hashlib.sha1(json.dumps(inputs, separators=(",", ":")).encode()).hexdigest()[:10]
+    controls = "".join(
+        f'<label><span>slot {i}</span>'
+        f'<input type="range" min="0" max="{len(levels) - 1}" step="1" value="{start[i]}" '
+        f'aria-label="usage of slot {i}"><output data-slot="{i}"></output></label>'
+        for i in range(num_slots)
+    )
+    panels = "".join(
+        f'<div class="dnc-x-panel"><div>{html.escape(t)}</div>'
+        f'<svg viewBox="0 0 220 132" role="img" aria-label="{html.escape(t)}"></svg></div>'
+        for t in ("usage u (φk: k-th in the free list)", "allocation weighting a")
+    )
+    note = (f"The sliders set the usage of each slot. Precomputed with "
+            f"<code>ntm_lib.dnc_addressing.allocation</code> for all {len(levels) ** num_slots:,} usage "
+            f"vectors with entries in {{{', '.join(data['levels'])}}}; slots of equal usage keep the order "
+            "of their numbers. Hover over a bar for its value and how it is computed.")
+    page = _ALLOCATION_TEMPLATE.format(uid=uid, controls=controls, panels=panels, note=note,
+                                       data=payload.replace("</", "<\\/"),
+                                       usage_color=COLORS["usage"], allocation_color=COLORS["allocation"])
     return HTML(page)

@@ -36,10 +36,10 @@ CHAPTERS = {
     "priority_sort": "9",
     "sort": "10",
     "dyck": "11",
-    "memory_reuse": "",
+    "memory_reuse": "13",
     "ordered_recall": "",
 }
-CHAPTER_OF_ENTRY = {"copy-lstm": "2, 5", "copy-ntm-unregularised": "4, 5", "copy-ntm": "2, 5", "copy-dnc": "", "associative_recall-dnc": ""}
+CHAPTER_OF_ENTRY = {"copy-lstm": "2, 5", "copy-ntm-unregularised": "4, 5", "copy-ntm": "2, 5", "copy-dnc": "13", "associative_recall-dnc": "13"}
 
 
 def _option(args: list[str], name: str, default: str | None = None) -> str | None:

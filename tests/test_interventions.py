@@ -7,8 +7,8 @@ import torch
 from ntm_lib import NTM, NTMConfig, NTMState
 from ntm_lib import addressing, memory
 from ntm_lib.dnc import DNC, DNCConfig
-from ntm_lib.interventions import (Combined, Intervention, NoWritesAfter, SilenceReadHead, SilenceWriteHead,
-                                   ZeroReads)
+from ntm_lib.interventions import (Combined, Intervention, MoveWrites, NoWritesAfter, SilenceReadHead,
+                                   SilenceWriteHead, ZeroReads)
 
 
 def make_ntm(read_heads=2, write_heads=2):
@@ -21,7 +21,8 @@ INPUTS = torch.randn(3, 9, 5, generator=torch.Generator().manual_seed(1))
 
 
 @torch.no_grad()
-def reference(model, inputs, *, freeze_after=None, silent_read=None, silent_write=None, zero_route=None, from_step=0):
+def reference(model, inputs, *, freeze_after=None, silent_read=None, silent_write=None, zero_route=None, from_step=0,
+              move_by=None):
     """The NTM step written out with each change made by hand (as chapters once did)."""
     c = model.config
     state, features = model.initial_state(inputs.shape[0]), []
@@ -37,8 +38,12 @@ def reference(model, inputs, *, freeze_after=None, silent_read=None, silent_writ
             reads[:, silent_read] = 0
         new_memory = state.memory
         for j in range(c.num_write_heads):
+            written = weights[:, c.num_read_heads + j]
+            if move_by is not None and t >= from_step:  # the write lands move_by slots on, circularly
+                written = torch.stack([written[:, (i - move_by) % written.shape[-1]]
+                                       for i in range(written.shape[-1])], dim=-1)
             if not (j == silent_write and t >= from_step):
-                new_memory = memory.write(new_memory, weights[:, c.num_read_heads + j], p.erase[:, j], p.add[:, j])
+                new_memory = memory.write(new_memory, written, p.erase[:, j], p.add[:, j])
         if freeze_after is not None and t > freeze_after:
             new_memory = state.memory
         out_reads = torch.zeros_like(reads) if zero_route == "output" and t >= from_step else reads
@@ -55,6 +60,8 @@ def reference(model, inputs, *, freeze_after=None, silent_read=None, silent_writ
     (SilenceWriteHead(1), dict(silent_write=1)),
     (ZeroReads("output", from_step=5), dict(zero_route="output", from_step=5)),
     (ZeroReads("controller", from_step=5), dict(zero_route="controller", from_step=5)),
+    (MoveWrites(3, -2), dict(move_by=-2, from_step=3)),
+    (MoveWrites(0, 5), dict(move_by=5)),
 ])
 def test_each_intervention_matches_the_step_changed_by_hand(intervention, by_hand):
     model = make_ntm()
@@ -105,6 +112,18 @@ def test_the_dnc_takes_the_same_interventions():
         torch.testing.assert_close(dnc(INPUTS, intervention=Intervention())[0], intact, atol=0, rtol=0)
     assert torch.equal(frozen_trace.memory, dnc.initial_state(3).memory.unsqueeze(1).expand_as(frozen_trace.memory))
     assert silent_trace.reads[:, :, 0].abs().max() == 0 and not torch.allclose(silent, intact)
+
+
+def test_moved_writes_keep_their_spacing_and_the_heads_their_own_weightings():
+    model = make_ntm(read_heads=1, write_heads=1)
+    with torch.no_grad():
+        _, _, intact = model(INPUTS, trace=True)
+        _, _, moved = model(INPUTS, trace=True, intervention=MoveWrites(4, -1))
+    # before step 4 nothing differs; the memory then holds at slot i - 1 what it would at slot i
+    torch.testing.assert_close(moved.memory[:, :4], intact.memory[:, :4], atol=0, rtol=0)
+    assert not torch.allclose(moved.memory[:, 4:], intact.memory[:, 4:])
+    with pytest.raises(ValueError, match="offset is a number of slots"):
+        MoveWrites(2, 0.5)
 
 
 def test_bad_interventions_say_what_was_expected():

@@ -105,6 +105,9 @@ def test_plot_head_positions_draws_the_argmax_slot_of_each_head():
     assert list(lines[2].get_ydata()) == [(2 * t) % N for t in range(T)]
     assert [text.get_text() for text in ax.get_legend().get_texts()] == [
         "read head 0", "read head 1", "write head 0"]
+    assert ax.get_xlabel() == "time step"
+    other = vt.plot_head_positions(weights, num_read=2, xlabel="position j in the sequence")
+    assert other.axes[0].get_xlabel() == "position j in the sequence"
 
 
 def test_plot_head_positions_joins_only_focused_steps():
