@@ -35,6 +35,7 @@ from torch import Tensor, nn
 from .models import MODEL_KINDS
 from .pretrained import load_pretrained, manifest, variants
 from .recipes import task_entry
+from .tables import Table, format_number
 from .tasks.base import Batch
 from .training import logits_of
 
@@ -157,17 +158,6 @@ KERNEL_RTOL = 1e-4  # relative; kernel noise is about 1e-7
 KERNEL_ATOL = 1e-6  # absolute, for metrics that are exactly 0 on one side
 
 
-def format_number(value: float, significant: int = 4, max_decimals: int = 3) -> str:
-    """``value`` in fixed-point notation with at most ``significant`` significant digits and at
-    most ``max_decimals`` decimals: 17.02268 -> "17.02", 0.0978884 -> "0.098", 2067.57 -> "2068".
-    Digits beyond these are float noise that differs from one CPU to the next."""
-    value = float(value)
-    if value == 0 or not math.isfinite(value):
-        return f"{value:.{max_decimals}f}" if value == 0 else str(value)
-    decimals = significant - 1 - math.floor(math.log10(abs(value)))
-    return f"{value:.{min(max(decimals, 0), max_decimals)}f}"
-
-
 def rounded(metrics: Mapping[str, float], significant: int = 4) -> dict[str, float]:
     """A dict of metrics (e.g. a ``score``) with every value rounded to ``significant``
     significant digits, for printing: {'bce_bits': 0.09789, ...} instead of 0.09788841009140015."""
@@ -239,6 +229,17 @@ def format_table(table: Mapping[str, Any], metrics: Sequence[str] = ("bit_errors
         cells = [format_number(row[m][k]).rjust(width + 2) for m in models for k in metrics]
         lines.append(row["condition"].ljust(label_width) + "".join(cells))
     return "\n".join(lines)
+
+
+def table_view(table: Mapping[str, Any], metrics: Sequence[str] = ("bit_errors", "bce_bits"),
+               models: Sequence[str] | None = None) -> Table:
+    """A generalisation table to display: HTML in a notebook and the book, the text of
+    ``format_table`` when printed. One row per condition, one column per model and metric."""
+    models = list(table["models"] if models is None else models)
+    header = ["condition"] + [f"{m.upper()} {k}" for m in models for k in metrics]
+    rows = [[row["condition"]] + [float(row[m][k]) for m in models for k in metrics]
+            for row in table["rows"]]
+    return Table(header, rows)
 
 
 def channel_error_rates(logits: Tensor, batch: Batch) -> Tensor:

@@ -1,0 +1,32 @@
+"""Display tables: text and HTML show the same rounded cells; bad rows are refused."""
+import pytest
+
+from ntm_lib.tables import Table, format_cell
+
+
+def test_text_and_html_show_the_same_rounded_cells():
+    table = Table(["condition", "bits"], [["length 10", 0.123456], ["length 20", 12]])
+    text = str(table)
+    assert text.splitlines() == ["condition   bits", "length 10  0.123", "length 20     12"]
+    html = table._repr_html_()
+    assert html.count("<tr>") == 3 and "0.123" in html and "0.123456" not in html
+    assert '<td style="text-align: right">12</td>' in html
+
+
+def test_markdown_aligns_numbers_right():
+    markdown = Table(["a", "b"], [["x", 1.5]]).to_markdown().splitlines()
+    assert markdown == ["| a | b |", "|---|---:|", "| x | 1.500 |"]
+
+
+def test_html_escapes_text():
+    assert "&lt;b&gt;" in Table(["a"], [["<b>"]])._repr_html_()
+
+
+def test_a_row_of_the_wrong_length_is_refused():
+    with pytest.raises(ValueError, match="row 1 has 1 cells, expected 2"):
+        Table(["a", "b"], [[1, 2], [3]])
+
+
+def test_integers_and_text_are_kept():
+    assert format_cell(7) == "7" and format_cell("seven") == "seven"
+    assert format_cell(2067.57) == "2068"
