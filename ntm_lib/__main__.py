@@ -21,6 +21,7 @@ import json
 import sys
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -286,6 +287,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if "memory_init" in lists and "memory_init" not in type(model_config).__dataclass_fields__:
         print(f"error: --memory-init applies to --model {_kinds_with('memory_init')} only", file=sys.stderr)
         return 2
+    try:
+        model_config = replace(model_config, **_dnc_options(args, model_config))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     runs = []
     for values in itertools.product(*lists.values(), args.seeds):
         chosen, seed = dict(zip(lists, values[:-1])), values[-1]
@@ -323,6 +329,32 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+DNC_OPTIONS = ("use_links", "masked_lookup", "deallocate", "link_sharpness")
+
+
+def _add_dnc_option_arguments(p: argparse.ArgumentParser, scope: str = "") -> None:
+    """The DNC's switches: --links and the three options of Csordás & Schmidhuber (2019)."""
+    p.add_argument("--links", type=_on_off, dest="use_links", metavar="on|off",
+                   help="DNC: keep the temporal link matrix (default on; off: the ablation, reads by "
+                        "content only)" + scope)
+    for name, what in (("masked_lookup", "a learned mask on every content look-up"),
+                       ("deallocate", "freeing a slot also erases it"),
+                       ("link_sharpness", "forward and backward weightings sharpened by learned powers")):
+        p.add_argument(setting_flag(name), type=_on_off, dest=name, metavar="on|off",
+                       help=f"DNC: {what} (Csordás & Schmidhuber 2019; all three on: DNC-MDS; "
+                            f"default off){scope}")
+
+
+def _dnc_options(args: argparse.Namespace, model_config: Any) -> dict[str, bool]:
+    """The DNC switches given on the command line; an error if the model is not a DNC."""
+    chosen = {name: getattr(args, name) for name in DNC_OPTIONS if getattr(args, name, None) is not None}
+    missing = [name for name in chosen if name not in type(model_config).__dataclass_fields__]
+    if missing:
+        raise ValueError(f"{', '.join(setting_flag(n) for n in missing)} appl"
+                         f"{'ies' if len(missing) == 1 else 'y'} to --model dnc only")
+    return chosen
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line's parser (``ntm_lib.runs.RunRecord.from_argv`` parses recorded commands with it)."""
     parser = argparse.ArgumentParser(prog="python -m ntm_lib", description="Neural Turing Machines: train, evaluate, draw, benchmark.")
@@ -355,13 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--slots", type=_positive_int, dest="num_slots", metavar="N",
                    help="NTM or DNC memory slots (default: the recipe's); with --init-from, a checkpoint "
                         "with another number of slots is resized (ntm_lib.ntm.state_dict_for_slots)")
-    p.add_argument("--links", type=_on_off, dest="use_links", metavar="on|off",
-                   help="DNC: keep the temporal link matrix (default on; off: the ablation, reads by content only)")
-    for name, what in (("masked_lookup", "a learned mask on every content look-up"),
-                       ("deallocate", "freeing a slot also erases it"),
-                       ("link_sharpness", "forward and backward weightings sharpened by learned powers")):
-        p.add_argument(setting_flag(name), type=_on_off, dest=name, metavar="on|off",
-                       help=f"DNC: {what} (Csordás & Schmidhuber 2019; all three on: DNC-MDS; default off)")
+    _add_dnc_option_arguments(p)
     p.add_argument("--output-memory-penalty", type=_non_negative_float, metavar="WEIGHT",
                    help="NTM only: add WEIGHT x the change of the memory on scored steps to the loss "
                         "(ntm_lib.regularisers; chapter 5)")
@@ -434,6 +460,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output folder: one folder per run, and sweep.json")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    _add_dnc_option_arguments(p, " (the same for every run of the sweep)")
     _add_budget_arguments(p)
     p.set_defaults(func=cmd_sweep)
 

@@ -670,11 +670,12 @@ def sweep(kind: str, task: Any, runs: list[SweepRun], out_dir: str | Path | None
 
 
 def settings_of(run: SweepRun) -> dict[str, Any]:
-    """The settings a sweep varies, as they are in this run."""
+    """The settings a sweep varies (or a DNC sweep fixes), as they are in this run."""
     c = run.train_config
     out = {"learning_rate": c.learning_rate, "clip_norm": c.clip_norm, "optimizer": c.optimizer}
-    if hasattr(run.model_config, "memory_init"):
-        out["memory_init"] = run.model_config.memory_init
+    for name in ("memory_init", "use_links", "masked_lookup", "deallocate", "link_sharpness"):
+        if hasattr(run.model_config, name):
+            out[name] = getattr(run.model_config, name)
     return out
 
 
