@@ -184,6 +184,25 @@ def test_the_sweep_command(tmp_path, capsys):
         main(["sweep", "--seeds", "x", "--out", str(tmp_path)])
 
 
+def test_dnc_options_apply_to_every_run_of_a_sweep(tmp_path, capsys):
+    args = ["sweep", "--task", "copy", "--model", "dnc", "--seeds", "0-1", "--masked-lookup", "on",
+            "--deallocate", "on", "--link-sharpness", "on", "--max-sequences", "16", "--batch-size", "8",
+            "--validate-every", "2", "--out", str(tmp_path), "--no-progress"]
+    assert main(args) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    for r in report["runs"]:
+        assert {k: r["settings"][k] for k in ("masked_lookup", "deallocate", "link_sharpness")} == \
+            {"masked_lookup": True, "deallocate": True, "link_sharpness": True}
+        config = load_checkpoint(r["checkpoint"]).config
+        assert config.masked_lookup and config.deallocate and config.link_sharpness
+
+
+def test_dnc_options_are_refused_for_other_models(tmp_path, capsys):
+    assert main(["sweep", "--task", "copy", "--model", "ntm", "--masked-lookup", "on",
+                 "--out", str(tmp_path)]) == 2
+    assert "--masked-lookup applies to --model dnc only" in capsys.readouterr().err
+
+
 def test_group_summary_counts_by_setting():
     def entry(scheme, converged, sequences, nonfinite=0, worst=None):
         return {"settings": {"memory_init": scheme}, "converged": converged, "sequences": sequences,
