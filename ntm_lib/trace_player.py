@@ -59,7 +59,8 @@ def default_slots(weights: Tensor, threshold: float = USED_THRESHOLD, circular: 
         return list(range(used[0], used[-1] + 1))
     # The window leaves out the widest circular gap between two used slots.
     gaps = [(used[(k + 1) % len(used)] - used[k]) % num_slots or num_slots for k in range(len(used))]
-    widest = max(range(len(used)), key=lambda k: (gaps[k], -k))  # the first of equal gaps
+    # Of equal gaps, the one from the last used slot round to the first: no wrap if none is needed.
+    widest = max(range(len(used)), key=lambda k: (gaps[k], k == len(used) - 1, -k))
     first = used[(widest + 1) % len(used)]
     last = used[widest]
     if last < first:  # wraps around slot 0: count the slots before it back from N-1
