@@ -237,7 +237,7 @@ _TEMPLATE = """
 #{uid} .ntm-p-step {{ font-family: monospace; min-width: 9em; }}
 #{uid} .ntm-p-readout {{ font-family: monospace; min-height: 1.3em; }}
 #{uid} svg {{ width: 100%; height: auto; display: block; }}
-#{uid} svg text {{ fill: currentColor; font-size: 11px; font-family: sans-serif; }}
+#{uid} svg text {{ fill: currentColor; font-size: 12px; font-family: sans-serif; }}
 #{uid} svg .ntm-p-axis {{ stroke: currentColor; stroke-width: 0.6; }}
 </style>
 {title}
@@ -287,7 +287,7 @@ _TEMPLATE = """
     frames.push(frame);
   }}
   // layout, in SVG units
-  var LM = 70, CW = Math.min(12, 420 / T), RH = 7, SH = Math.max(3, Math.min(9, 240 / n)), GAP = 9;
+  var LM = 80, CW = Math.min(12, 360 / T), RH = 7, SH = Math.max(3, Math.min(9, 240 / n)), GAP = 9;
   var every = [1, 2, 5, 10, 20, 50, 100].filter(function (k) {{ return n / k <= 12; }})[0] || 200;
   var y = 8, cells = [], cursorTop = y;
   D.rows.forEach(function (row) {{
@@ -309,8 +309,8 @@ _TEMPLATE = """
   var history = [], headTop = y;
   D.heads.forEach(function (head, h) {{
     var stops = head[1] === "read" ? BLUES : REDS, block = [];
-    text(LM - 24, y + n * SH / 2 - 3, head[0], "end");
-    text(LM - 24, y + n * SH / 2 + 9, "(slot)", "end");
+    text(LM - 28, y + n * SH / 2 - 3, head[0], "end");
+    text(LM - 28, y + n * SH / 2 + 10, "(slot)", "end");
     slotLabels(LM - 4, y, "end");
     for (var i = 0; i < n; i++) for (var t = 0; t < T; t++) {{
       var w = D.weights[t][h][i] / 1000;
@@ -325,13 +325,13 @@ _TEMPLATE = """
   var tick = [1, 2, 5, 10, 20, 50, 100].filter(function (k) {{ return T / k <= 12; }})[0] || 200;
   el("line", {{x1: LM, y1: y - GAP + 2, x2: LM + T * CW, y2: y - GAP + 2, class: "ntm-p-axis"}});
   for (var t = 0; t < T; t += tick) text(LM + (t + 0.5) * CW, y + 6, t, "middle");
-  text(LM + T * CW / 2, y + 21, "time step", "middle");
-  var bottom = y + 25;
+  text(LM + T * CW / 2, y + 22, "time step", "middle");
+  var bottom = y + 26;
   var cursor = el("rect", {{y: cursorTop - 2, width: CW, height: y - GAP - cursorTop + 4, fill: "none",
     stroke: "#c44e52", "stroke-width": 1.2}});
   // at step t: each head's weighting as bars, the memory and the reads
-  var x0 = LM + T * CW + 44, BW = 44, MW = Math.min(9, 180 / M), bars = [];
-  var title = text(x0, headTop - 14, "", "start");
+  var x0 = LM + T * CW + 44, BW = 40, MW = Math.min(9, 160 / M), bars = [];
+  var title = text(x0 - 20, headTop - 18, "", "start");
   title.setAttribute("font-weight", "bold");
   slotLabels(x0 - 4, headTop, "end");
   D.heads.forEach(function (head, h) {{
@@ -340,8 +340,8 @@ _TEMPLATE = """
     el("line", {{x1: x, y1: headTop, x2: x, y2: headTop + n * SH, class: "ntm-p-axis"}});
     for (var i = 0; i < n; i++) block.push(el("rect", {{x: x, y: headTop + i * SH + 0.5, height: SH - 1, width: 0, fill: color,
       class: "ntm-p-bar", "data-head": h}}));
-    text(x, headTop + n * SH + 10, "0", "middle");
-    text(x + BW, headTop + n * SH + 10, "1", "middle");
+    text(x, headTop + n * SH + 11, "0", "middle");
+    text(x + BW, headTop + n * SH + 11, "1", "middle");
     bars.push(block);
   }});
   var xm = x0 + H * (BW + 14) + 4, memory = [];
@@ -350,7 +350,7 @@ _TEMPLATE = """
     memory.push(el("rect", {{x: xm + j * MW, y: headTop + i * SH, width: MW + 0.05, height: SH + 0.05,
       class: "ntm-p-mem"}}));
   el("rect", {{x: xm, y: headTop, width: M * MW, height: n * SH, fill: "none", class: "ntm-p-axis"}});
-  var yr = headTop + n * SH + 20, reads = [];
+  var yr = headTop + n * SH + 22, reads = [];
   for (var r = 0; r < R; r++) {{
     text(xm - 4, yr + r * 12 + 8, R > 1 ? "read " + (r + 1) : "read r", "end");
     for (var j = 0; j < M; j++) reads.push(el("rect", {{x: xm + j * MW, y: yr + r * 12, width: MW + 0.05, height: 10}}));
@@ -358,9 +358,9 @@ _TEMPLATE = """
   var yc = yr + R * 12 + 10, vmax = D.vmax / 100;
   for (var k = 0; k < 40; k++)
     el("rect", {{x: xm + k * M * MW / 40, y: yc, width: M * MW / 40 + 0.05, height: 6, fill: mix(DIVERGING, k / 39)}});
-  text(xm, yc + 16, (-vmax).toFixed(2), "start");
-  text(xm + M * MW / 2, yc + 16, "0", "middle");
-  text(xm + M * MW, yc + 16, vmax.toFixed(2), "end");
+  text(xm, yc + 18, (-vmax).toFixed(2), "start");
+  text(xm + M * MW / 2, yc + 18, "0", "middle");
+  text(xm + M * MW, yc + 18, vmax.toFixed(2), "end");
   var width = xm + M * MW + 12, height = Math.max(bottom, yc + 22);
   svg.setAttribute("viewBox", "0 0 " + width + " " + height);
   svg.style.maxWidth = Math.round(1.35 * width) + "px";
