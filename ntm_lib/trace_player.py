@@ -315,7 +315,8 @@ _TEMPLATE = """
     for (var i = 0; i < n; i++) for (var t = 0; t < T; t++) {{
       var w = D.weights[t][h][i] / 1000;
       block.push(el("rect", {{x: LM + t * CW, y: y + i * SH, width: CW + 0.05, height: SH + 0.05,
-        fill: mix(stops, w), "data-tip": head[0] + " weighting, step " + t + ", slot " + D.slots[i] + ": " + w.toFixed(3)}}));
+        fill: mix(stops, w),
+        "data-tip": head[0] + " weighting, step " + t + ", slot " + D.slots[i] + ": " + w.toFixed(3)}}));
     }}
     el("rect", {{x: LM, y: y, width: T * CW, height: n * SH, fill: "none", class: "ntm-p-axis"}});
     history.push(block);
@@ -338,7 +339,8 @@ _TEMPLATE = """
     var x = x0 + h * (BW + 14), color = head[1] === "read" ? "#2171b5" : "#cb181d", block = [];
     text(x + BW / 2, headTop - 3, head[0], "middle");
     el("line", {{x1: x, y1: headTop, x2: x, y2: headTop + n * SH, class: "ntm-p-axis"}});
-    for (var i = 0; i < n; i++) block.push(el("rect", {{x: x, y: headTop + i * SH + 0.5, height: SH - 1, width: 0, fill: color,
+    for (var i = 0; i < n; i++) block.push(el("rect", {{x: x, y: headTop + i * SH + 0.5, height: SH - 1,
+      width: 0, fill: color,
       class: "ntm-p-bar", "data-head": h}}));
     text(x, headTop + n * SH + 11, "0", "middle");
     text(x + BW, headTop + n * SH + 11, "1", "middle");
@@ -353,11 +355,13 @@ _TEMPLATE = """
   var yr = headTop + n * SH + 22, reads = [];
   for (var r = 0; r < R; r++) {{
     text(xm - 4, yr + r * 12 + 8, R > 1 ? "read " + (r + 1) : "read r", "end");
-    for (var j = 0; j < M; j++) reads.push(el("rect", {{x: xm + j * MW, y: yr + r * 12, width: MW + 0.05, height: 10}}));
+    for (var j = 0; j < M; j++)
+      reads.push(el("rect", {{x: xm + j * MW, y: yr + r * 12, width: MW + 0.05, height: 10}}));
   }}
   var yc = yr + R * 12 + 10, vmax = D.vmax / 100;
   for (var k = 0; k < 40; k++)
-    el("rect", {{x: xm + k * M * MW / 40, y: yc, width: M * MW / 40 + 0.05, height: 6, fill: mix(DIVERGING, k / 39)}});
+    el("rect", {{x: xm + k * M * MW / 40, y: yc, width: M * MW / 40 + 0.05, height: 6,
+      fill: mix(DIVERGING, k / 39)}});
   text(xm, yc + 18, (-vmax).toFixed(2), "start");
   text(xm + M * MW / 2, yc + 18, "0", "middle");
   text(xm + M * MW, yc + 18, vmax.toFixed(2), "end");
@@ -385,18 +389,21 @@ _TEMPLATE = """
       for (var i = 0; i < n; i++) {{
         var w = D.weights[t][h][i] / 1000;
         block[i].setAttribute("width", BW * w);
-        block[i].setAttribute("data-tip", D.heads[h][0] + " weighting at step " + t + ", slot " + D.slots[i] + ": " + w.toFixed(3));
+        block[i].setAttribute("data-tip", D.heads[h][0] + " weighting at step " + t + ", slot " +
+          D.slots[i] + ": " + w.toFixed(3));
       }}
     }});
     for (var i = 0; i < n; i++) for (var j = 0; j < M; j++) {{
       var v = frames[t][i][j] / 100, node = memory[i * M + j];
       node.setAttribute("fill", mix(DIVERGING, 0.5 + v / (2 * vmax)));
-      node.setAttribute("data-tip", "memory after step " + t + ", slot " + D.slots[i] + ", word " + j + ": " + v.toFixed(2));
+      node.setAttribute("data-tip", "memory after step " + t + ", slot " + D.slots[i] + ", word " + j +
+        ": " + v.toFixed(2));
     }}
     for (var r = 0; r < R; r++) for (var j = 0; j < M; j++) {{
       var v = D.reads[t][r][j] / 100;
       reads[r * M + j].setAttribute("fill", mix(DIVERGING, 0.5 + v / (2 * vmax)));
-      reads[r * M + j].setAttribute("data-tip", "read " + (r + 1) + " at step " + t + ", word " + j + ": " + v.toFixed(2));
+      reads[r * M + j].setAttribute("data-tip", "read " + (r + 1) + " at step " + t + ", word " + j + ": " +
+        v.toFixed(2));
     }}
   }}
   var timer = null;
