@@ -5,7 +5,8 @@ another host (CI has no internet: everything the book needs is served with it) a
 4xx/5xx request; every <img> decoded (naturalWidth > 0); MathJax typeset without errors; every
 internal link points at a file that exists (anchors checked loosely, by id); exactly one search
 field shows; and on pages whose notebook stores ipywidgets state, every widget view rendered with
-its controls visible. A screenshot of each page goes to _build/screenshots/.
+its controls visible. A screenshot of each page goes to _build/screenshots/. The trace player
+(``ntm_lib.trace_player``) is checked on a page of its own, which needs no built book.
 
 Needs the built book (``jupyter-book build .``) and Chromium (Debian's ``chromium``; set CHROMIUM
 to use another binary). Skips with a message when either is missing, or when no page has the
@@ -46,9 +47,12 @@ def _unavailable(reason: str):
     pytest.skip(reason, allow_module_level=True)
 
 
-if not (HTML / "index.html").exists():
-    _unavailable(f"the book is not built ({HTML}/index.html is missing): run "
-                 "`jupyter-book build .` (or `bash scripts/book.sh --no-serve`) first")
+def require_book():
+    if not (HTML / "index.html").exists():
+        _unavailable(f"the book is not built ({HTML}/index.html is missing): run "
+                     "`jupyter-book build .` (or `bash scripts/book.sh --no-serve`) first")
+
+
 if not (shutil.which(CHROMIUM) or Path(CHROMIUM).exists()):
     _unavailable(f"Chromium not found at {CHROMIUM}: `apt-get install chromium`, or set CHROMIUM")
 try:
@@ -88,6 +92,7 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def site():
     """Serve the built HTML on a free local port for the duration of the module."""
+    require_book()
     handler = functools.partial(QuietHandler, directory=str(HTML))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -320,5 +325,78 @@ def test_static_allocation_explorer_redraws_without_a_kernel(browser, site, path
         assert not log.errors, "\n".join(log.errors)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         explorer.screenshot(path=str(SCREENSHOTS / (path.replace("/", "__").removesuffix(".html") + "--allocation.png")))
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def player_page(tmp_path_factory):
+    """A page holding only the trace player of the shipped copy NTM on a sequence of 20 vectors,
+    in a column as wide as the book's text."""
+    import torch
+
+    import ntm_lib
+    from ntm_lib.trace_player import trace_player
+
+    model = ntm_lib.load_pretrained("copy", "ntm")
+    batch = ntm_lib.tasks.CopyTask().sample(1, torch.Generator().manual_seed(1), length=20)
+    player = trace_player(model, batch, title="The copy NTM on 20 vectors")
+    path = tmp_path_factory.mktemp("player") / "player.html"
+    path.write_text('<!doctype html><html><head><meta charset="utf-8"></head>'
+                    '<body style="max-width: 820px; margin: 1em auto; font-family: sans-serif">'
+                    f"{player.html}</body></html>", encoding="utf-8")
+    return path, player.data
+
+
+def test_trace_player_steps_through_the_run_without_a_kernel(browser, player_page):
+    """The slider and the play button of the trace player move the step, the weighting bars and
+    the memory, in a page with nothing but the player."""
+    path, data = player_page
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+    page.on("console", lambda msg: msg.type == "error" and errors.append(f"console error: {msg.text}"))
+    try:
+        page.goto(path.as_uri(), wait_until="load")
+        player = page.locator(".ntm-player").first
+        step = player.locator(".ntm-p-step")
+        assert step.text_content() == "step 0 / 40"
+
+        def bars(head):
+            return player.evaluate(f"""p => [...p.querySelectorAll('rect.ntm-p-bar[data-head="{head}"]')]
+                .map(r => +r.getAttribute('width'))""")
+
+        def memory():
+            return player.evaluate("p => [...p.querySelectorAll('rect.ntm-p-mem')].map(r => r.getAttribute('fill'))")
+
+        def largest(widths):
+            return widths.index(max(widths))
+
+        slider = player.locator("input[type=range]")
+        write_before, memory_before = bars(1), memory()
+        assert len(write_before) == len(data["slots"]) == 22
+        slider.evaluate("(el) => { el.value = 25; el.dispatchEvent(new Event('input')); }")
+        assert step.text_content() == "step 25 / 40"
+        assert bars(1) != write_before and memory() != memory_before
+        # the longest bar of each head is the slot it weights most at that step
+        for head in (0, 1):
+            weights = data["weights"][25][head]  # (H, n): this head over the shown slots
+            assert largest(bars(head)) == weights.index(max(weights))
+        # the read head reads the slots in the order they were written
+        assert largest(bars(0)) != largest(write_before)
+        # hovering over a memory cell reads out its value
+        player.locator("rect.ntm-p-mem").nth(3).hover()
+        assert player.locator(".ntm-p-readout").text_content().startswith("memory after step 25, slot -21, word 3:")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        player.screenshot(path=str(SCREENSHOTS / "trace-player.png"))
+        # play runs on from step 25 and stops at the last step
+        slider.evaluate("(el) => { el.value = 36; el.dispatchEvent(new Event('input')); }")
+        player.locator(".ntm-p-play").click()
+        page.wait_for_function("p => p.querySelector('.ntm-p-step').textContent === 'step 40 / 40'",
+                               arg=player.element_handle(), timeout=5_000)
+        assert "play" in player.locator(".ntm-p-play").text_content()
+        assert not errors, "\n".join(errors)
     finally:
         context.close()
