@@ -24,7 +24,8 @@ Lengths 1-10 by default, half of copy's 1-20: sorting L vectors needs all of the
 compared, so it is learnt on shorter sequences, and twice the training length (20) still
 fits a 128-slot memory many times over. Sequences of different lengths share a batch:
 each is padded with zeros to the longest (T = 2 L_max + 1) and its mask is 0 on the
-padding."""
+padding.
+"""
 
 from __future__ import annotations
 
