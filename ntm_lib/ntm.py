@@ -26,7 +26,7 @@ from torch import Tensor, nn
 
 from .addressing import address
 from .controllers import FeedForwardController, LSTMController
-from .heads import Heads
+from .heads import HeadParams, Heads
 from .interventions import Intervention
 from .memory import MEMORY_INITS, WRITE_RULES, MemoryInit, read
 
@@ -222,6 +222,21 @@ def unroll(model: nn.Module, inputs: Tensor, state: Any, trace: bool, trace_type
     if not trace:
         return logits, state
     return logits, state, trace_type(*(torch.stack(column, dim=1) for column in zip(*records)))
+
+
+def head_parameters(model: nn.Module, inputs: Tensor) -> HeadParams:
+    """The parameters every head emitted at every step of ``model(inputs)`` (an ``NTM``), stacked
+    along time: ``key`` (B, T, H, M), ``beta`` (B, T, H), ..., ``add`` (B, T, W, M); heads as in
+    ``HeadParams`` (read heads first). The trace holds the weightings these produced; this is
+    what went in, e.g. to compare a read head's key with the memory rows it finds."""
+    steps: list[HeadParams] = []
+    hook = model.heads.register_forward_hook(lambda module, args, out: steps.append(out))
+    try:
+        with torch.no_grad():
+            model(inputs)
+    finally:
+        hook.remove()
+    return HeadParams(*(torch.stack(column, dim=1) for column in zip(*steps)))
 
 
 def state_dict_for_slots(state_dict: dict[str, Tensor], num_slots: int) -> dict[str, Tensor]:

@@ -132,6 +132,34 @@ def reproduce_command(key: str, entries: dict[str, Any]) -> str:
     return run.command({name: entry["file"] for name, entry in entries.items()}, extra)
 
 
+def wrap_command(command: str, width: int = 88) -> str:
+    """A shell command broken into lines of at most ``width`` columns (where its words allow),
+    each ending in `` \\`` and the later ones indented by four spaces: a line break the shell
+    ignores. An option stays on one line with its value.
+
+    >>> print(wrap_command("python -m ntm_lib train --task copy --seed 0", width=30))
+    python -m ntm_lib train \\
+        --task copy --seed 0
+    """
+    words = shlex.split(command)
+    groups: list[str] = []
+    for word in words:  # "--task copy" is one group; so is a word that follows no option
+        quoted = shlex.quote(word)
+        if groups and groups[-1].startswith("--") and " " not in groups[-1] \
+                and not word.startswith("--"):
+            groups[-1] += " " + quoted
+        else:
+            groups.append(quoted)
+    lines = [groups[0]]
+    for group in groups[1:]:
+        indent = "" if len(lines) == 1 else "    "
+        if len(indent + lines[-1] + " " + group) + 2 <= width:
+            lines[-1] += " " + group
+        else:
+            lines.append(group)
+    return " \\\n    ".join(lines)
+
+
 def retraining_commands(which: str = "all", tasks: tuple[str, ...] = (), directory: Path | None = None) -> list[str]:
     """The commands that retrain shipped runs from scratch and ship them again
     (``scripts/train_pretrained.sh``): ``which`` is a model kind or "all", ``tasks`` limits the

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import math
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -87,3 +88,16 @@ class Table:
                                 for j in range(len(self.header))) + "|"]
         lines += ["| " + " | ".join(format_cell(c) for c in r) + " |" for r in self.rows]
         return "\n".join(lines)
+
+
+def wrap_repr(value: Any, width: int = 88, indent: int = 4) -> str:
+    """``repr(value)`` (e.g. a config dataclass) broken at spaces into lines of at most ``width``
+    columns, the later ones indented by ``indent``, for a chapter to print.
+
+    >>> print(wrap_repr(dict(a=1, b=2, c=3), width=12))
+    {'a': 1,
+        'b': 2,
+        'c': 3}
+    """
+    return textwrap.fill(repr(value), width, subsequent_indent=" " * indent,
+                         break_long_words=False, break_on_hyphens=False)

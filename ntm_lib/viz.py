@@ -59,11 +59,13 @@ def as_numpy(x, ndim: int) -> np.ndarray:
 
 
 def plot_weighting(w, ax=None, title: str | None = None, color: str = STAGE_COLORS[0],
-                   previous=None, ylim: tuple[float, float] = (0.0, 1.0), annotate: bool = False):
+                   previous=None, ylim: tuple[float, float] = (0.0, 1.0), annotate: bool = False,
+                   fontsize: float = 7):
     """Bar plot of a weighting over memory slots.
 
     previous: optionally a second weighting drawn as grey outlines (e.g. w_{t-1}).
     annotate: write each bar's value above it (for short weightings).
+    fontsize: of the tick labels (points); the axis label is 1 larger, the title 2.
     """
     plt = _plt()
     w = as_numpy(w, 1)
@@ -80,11 +82,11 @@ def plot_weighting(w, ax=None, title: str | None = None, color: str = STAGE_COLO
                     va="bottom", fontsize=7)
     ax.set_ylim(*ylim)
     ax.set_xticks(slots)
-    ax.set_xticklabels([str(i) for i in slots], fontsize=7)
-    ax.set_xlabel("slot", fontsize=8)
-    ax.tick_params(axis="y", labelsize=7)
+    ax.set_xticklabels([str(i) for i in slots], fontsize=fontsize)
+    ax.set_xlabel("slot", fontsize=fontsize + 1)
+    ax.tick_params(axis="y", labelsize=fontsize)
     if title:
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title, fontsize=fontsize + 2)
     open_axes(ax)
     return ax.figure
 
@@ -203,16 +205,30 @@ def plot_write(before, after, w, erase, add, col_labels: Sequence[str] | None = 
 
 
 def plot_sweep(weightings: Sequence, labels: Sequence[str], title: str | None = None,
-               color: str = STAGE_COLORS[0], previous=None):
-    """Small multiples: the same weighting plot for several parameter values, side by side."""
+               color: str = STAGE_COLORS[0], previous=None, ncols: int | None = None,
+               fontsize: float = 10):
+    """Small multiples: the same weighting plot for several parameter values.
+
+    At most ``ncols`` panels a row (default: up to three in one row, four in two rows of two,
+    five or six in two rows of three), so that each panel stays wide enough for labels of
+    ``fontsize`` points to read at the width of the book's text column (about 7 inches).
+    """
+    import math
+
     plt = _plt()
-    fig, axes = plt.subplots(1, len(weightings), figsize=(2.3 * len(weightings), 2.2), sharey=True)
-    axes = np.atleast_1d(axes)
-    for ax, w, label in zip(axes, weightings, labels):
-        plot_weighting(w, ax=ax, title=label, color=color, previous=previous)
-    axes[0].set_ylabel("weight", fontsize=8)
+    count = len(weightings)
+    ncols = ncols or (count if count <= 3 else math.ceil(count / 2))
+    nrows = math.ceil(count / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.4 * ncols + 0.4, 2.4 * nrows + 0.3),
+                             sharey=True, squeeze=False)
+    for ax, w, label in zip(axes.flat, weightings, labels):
+        plot_weighting(w, ax=ax, title=label, color=color, previous=previous, fontsize=fontsize)
+    for ax in axes.flat[count:]:
+        ax.set_visible(False)
+    for row in axes:
+        row[0].set_ylabel("weight", fontsize=fontsize + 1)
     if title:
-        fig.suptitle(title, fontsize=10)
+        fig.suptitle(title, fontsize=fontsize + 2)
     fig.tight_layout()
     return fig
 

@@ -15,7 +15,7 @@ from ntm_lib import NTM, LSTMBaseline, LSTMConfig, NTMConfig, NTMState, NTMTrace
 from ntm_lib import addressing
 from ntm_lib.memory import read, write
 from ntm_lib.models import build_model, model_description
-from ntm_lib.ntm import state_dict_for_slots
+from ntm_lib.ntm import head_parameters, state_dict_for_slots
 
 B, T, N, M, C, I, O = 3, 6, 7, 5, 11, 10, 4
 
@@ -484,3 +484,23 @@ def test_cuda_matches_cpu(controller):
     w_gpu, _ = addressing.address(*(a.cuda() for a in args))
     assert_close(w_gpu.cpu(), w_cpu, rtol=1e-5, atol=1e-6)
     assert_close(read(memory.cuda(), w_gpu).cpu(), read(memory, w_cpu), rtol=1e-5, atol=1e-6)
+
+
+def test_head_parameters_are_what_the_trace_addressed_with():
+    torch.manual_seed(0)
+    model = NTM(config(num_read_heads=2))
+    inputs = torch.randn(B, T, I)
+    params = head_parameters(model, inputs)
+    assert params.key.shape == (B, T, 3, M) and params.beta.shape == (B, T, 3)
+    assert params.add.shape == (B, T, 1, M)
+    with torch.no_grad():
+        _, _, trace = model(inputs, trace=True)
+    assert_close(params.add, trace.add)
+    assert_close(params.erase, trace.erase)
+    # The content weighting at step t is the key of step t against the memory before step t.
+    before = torch.cat([model.initial_state(B).memory.unsqueeze(1), trace.memory[:, :-1]], 1)
+    for t in range(T):
+        content = addressing.content_weighting(before[:, t].unsqueeze(1), params.key[:, t],
+                                               params.beta[:, t])
+        assert_close(content, trace.content[:, t])
+    assert not model.heads._forward_hooks  # the hook is gone

@@ -172,3 +172,16 @@ def test_the_unary_repeat_copy_is_the_repeat_copy_task_with_a_unary_count():
     assert not recipe("repeat_copy", "ntm")[0].unary
     assert task_score("repeat_copy_unary") is repeat_copy.score
     assert recipe("repeat_copy_unary", "ntm")[2] == recipe("repeat_copy", "ntm")[2]  # same training settings
+
+
+def test_wrap_command_is_the_same_command_in_lines_that_fit():
+    import shlex
+
+    from ntm_lib.pretrained import wrap_command
+
+    command = ("python -m ntm_lib train --task associative_recall --model ntm --seed 0 "
+               "--out runs/associative_recall-ntm --max-seconds 480 --no-progress --ship")
+    wrapped = wrap_command(command, width=60)
+    assert all(len(line) <= 60 for line in wrapped.splitlines())
+    assert shlex.split(wrapped.replace("\\\n", " ")) == shlex.split(command)
+    assert "--seed 0" in wrapped and wrap_command("python -m x", 60) == "python -m x"

@@ -30,3 +30,12 @@ def test_a_row_of_the_wrong_length_is_refused():
 def test_integers_and_text_are_kept():
     assert format_cell(7) == "7" and format_cell("seven") == "seven"
     assert format_cell(2067.57) == "2068"
+
+
+def test_wrap_repr_fits_the_width_and_keeps_the_text():
+    from ntm_lib import NTMConfig
+    from ntm_lib.tables import wrap_repr
+
+    text = wrap_repr(NTMConfig(), width=60)
+    assert all(len(line) <= 60 for line in text.splitlines())
+    assert " ".join(line.strip() for line in text.splitlines()) == repr(NTMConfig())

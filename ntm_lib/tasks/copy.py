@@ -1,4 +1,5 @@
-r"""The copy task (NTM paper, section 4.1): read a sequence of random bit vectors, then write it back.
+r"""The copy task (NTM paper, section 4.1): read a sequence of random bit vectors, then
+write it back.
 
 Encoding (a public contract: outside tools rely on it). For L vectors of ``bits`` bits:
 

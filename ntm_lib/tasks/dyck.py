@@ -1,7 +1,8 @@
-r"""Dyck words (balanced parentheses; the task of the Lasagne NTM library, not of the NTM paper):
-read a string of '(' and ')' and say, after every symbol, whether the prefix read so far is a
-balanced word. A counter task with a twist: the depth (opens minus closes) must be 0 now and
-must never have gone below 0, so one early ')' too many spoils every later prefix.
+r"""Dyck words (balanced parentheses; the task of the Lasagne NTM library, not of the NTM
+paper): read a string of '(' and ')' and say, after every symbol, whether the prefix
+read so far is a balanced word. A counter task with a twist: the depth (opens minus
+closes) must be 0 now and must never have gone below 0, so one early ')' too many spoils
+every later prefix.
 
 Encoding (a public contract: outside tools rely on it). For a string s_0 .. s_{L-1}:
 
@@ -22,17 +23,19 @@ Encoding (a public contract: outside tools rely on it). For a string s_0 .. s_{L
 Distribution (``sample``), for each sequence independently:
 
 1. its length L is uniform on [min_length, max_length] (or ``length``);
-2. it starts as a Dyck word of length 2 floor(L/2) drawn uniformly among all Dyck words of that
-   length (the cycle lemma: arrange L/2 '(' and L/2 + 1 ')' in a uniformly random order, rotate
-   to start just after the first lowest point of the walk, drop the final ')'); if L is odd, one
-   symbol, '(' or ')' with probability 1/2 each, is appended;
+2. it starts as a Dyck word of length 2 floor(L/2) drawn uniformly among all Dyck words
+   of that length (the cycle lemma: arrange L/2 '(' and L/2 + 1 ')' in a uniformly
+   random order, rotate to start just after the first lowest point of the walk, drop the
+   final ')'); if L is odd, one symbol, '(' or ')' with probability 1/2 each, is
+   appended;
 3. with probability ``perturb_probability`` (1/2) the symbol at one position, uniform on
    [0, L), is flipped.
 
-So about half the strings of even length are balanced words and the rest are one flip away from
-one: the depth walks near zero, the answer changes along the way, and both conditions (depth 0;
-never negative) matter. Sequences of different lengths share a batch: each is padded with zero
-inputs and targets to the longest and its mask is 0 on the padding.
+So about half the strings of even length are balanced words and the rest are one flip
+away from one: the depth walks near zero, the answer changes along the way, and both
+conditions (depth 0; never negative) matter. Sequences of different lengths share a
+batch: each is padded with zero inputs and targets to the longest and its mask is 0 on
+the padding.
 """
 
 from __future__ import annotations

@@ -1,17 +1,18 @@
 r"""Lexicographic sort (not in the NTM paper; from replication work that added it): read a
 sequence of random bit vectors as in copy, then write them back sorted.
 
-Encoding (a public contract: outside tools rely on it). Inputs exactly as in the copy task
-(``ntm_lib.tasks.copy``); the targets are the same L vectors in ascending lexicographic order:
-compare the first bits (channel 0 is the most significant), ties broken by the second, and so
-on; equal vectors appear as often as they were given.
+Encoding (a public contract: outside tools rely on it). Inputs exactly as in the copy
+task (``ntm_lib.tasks.copy``); the targets are the same L vectors in ascending
+lexicographic order: compare the first bits (channel 0 is the most significant), ties
+broken by the second, and so on; equal vectors appear as often as they were given.
 
     step:       0 .. L-1          L            L+1 .. 2L
     inputs:     [x_t, 0]          [0..0, 1]    [0..0, 0]        (B, 2L+1, bits+1)
     targets:    0                 0            y_{t-L-1}        (B, 2L+1, bits)
     mask:       0                 0            1                (B, 2L+1)
 
-    y_0 <= y_1 <= .. <= y_{L-1}: the x sorted, e.g. [1,0,0], [0,1,1], [1,0,1] -> [0,1,1], [1,0,0], [1,0,1]
+    y_0 <= y_1 <= .. <= y_{L-1}: the x sorted,
+    e.g. [1,0,0], [0,1,1], [1,0,1] -> [0,1,1], [1,0,0], [1,0,1]
 
           t=0 1 2 3 4 5 6            (L = 3)
     bits   x x x . . . .
@@ -19,10 +20,11 @@ on; equal vectors appear as often as they were given.
     target . . . . y y y
     mask   . . . . 1 1 1
 
-Lengths 1-10 by default, half of copy's 1-20: sorting L vectors needs all of them compared, so
-it is learnt on shorter sequences, and twice the training length (20) still fits a 128-slot
-memory many times over. Sequences of different lengths share a batch: each is padded with zeros
-to the longest (T = 2 L_max + 1) and its mask is 0 on the padding.
+Lengths 1-10 by default, half of copy's 1-20: sorting L vectors needs all of them
+compared, so it is learnt on shorter sequences, and twice the training length (20) still
+fits a 128-slot memory many times over. Sequences of different lengths share a batch:
+each is padded with zeros to the longest (T = 2 L_max + 1) and its mask is 0 on the
+padding.
 """
 
 from __future__ import annotations
