@@ -21,14 +21,14 @@ from .viz import OTHER_COLORS, _plt, as_numpy, open_axes, series_color
 
 
 def plot_run(inputs, targets, logits, mask=None, trace=None, num_read: int = 1, title: str | None = None,
-             max_slots: int | None = None):
+             max_slots: int | None = None, colorbar: bool = False):
     """One sequence through a model: input, target, output and, for an NTM (``trace`` given),
     the read and write weightings over time and the memory after the last step.
 
     inputs (T, I), targets (T, O), logits (T, O), mask (T,); trace: an ``NTMTrace`` of one
     sequence (batch of 1). Time runs left to right. Only slots 0 up to the last one a head
     visited are drawn (or the first ``max_slots``), so a 128-slot memory stays readable; see
-    ``plot_run_window`` for any other list of slots.
+    ``plot_run_window`` for any other list of slots. colorbar: as in ``plot_run_window``.
     """
     slots = None
     if trace is not None:
@@ -36,7 +36,8 @@ def plot_run(inputs, targets, logits, mask=None, trace=None, num_read: int = 1, 
         used = used_slots(trace)
         top = used[-1] + 1 if used else num_slots
         slots = list(range(min(max_slots or top, num_slots)))
-    return plot_run_window(inputs, targets, logits, mask, trace, num_read=num_read, slots=slots, title=title)
+    return plot_run_window(inputs, targets, logits, mask, trace, num_read=num_read, slots=slots, title=title,
+                           colorbar=colorbar)
 
 
 # NTMTrace fields indexed by memory slot (last dimension N); the memory (.., N, M) is handled apart.
@@ -112,7 +113,8 @@ def _integer_axis(axis) -> None:
 
 def plot_run_window(inputs, targets, logits, mask=None, trace=None, num_read: int = 1,
                     slots: Sequence[int] | None = None, marks: Mapping[int, str] | None = None,
-                    title: str | None = None, output_labels: Sequence[str] | None = None):
+                    title: str | None = None, output_labels: Sequence[str] | None = None,
+                    colorbar: bool = False):
     """One sequence through a model: input, target, output and, for an NTM (``trace`` given),
     the read and write weightings and the final memory drawn only for ``slots``, labelled with
     the slot numbers as given (-1 is N-1), and optional vertical lines at time steps ``marks``
@@ -124,6 +126,8 @@ def plot_run_window(inputs, targets, logits, mask=None, trace=None, num_read: in
     weights above 0.05, see ``used_slots``). Read and write weightings are summed over the read
     heads and over the write heads; see ``plot_heads`` for one panel per head.
     output_labels: names of the output channels, shown on the target panel (e.g. the end marker).
+    colorbar: draw a colour bar beside each heat map of the trace (the weightings, 0 to 1, and the
+    memory's values) in a narrow column on the right, so the time axes stay aligned.
     """
     import torch
 
@@ -146,14 +150,27 @@ def plot_run_window(inputs, targets, logits, mask=None, trace=None, num_read: in
     heights = [max(1.0, 0.12 * image.shape[0]) if "weighting" not in name else 2.5 for name, image in panels]
     if trace is not None:
         heights.append(2.0)
-    fig, axes = plt.subplots(len(heights), 1, figsize=(9, sum(heights) * 0.9 + 1.2),
-                             gridspec_kw={"height_ratios": heights}, squeeze=False)
-    axes = axes[:, 0]
+    figsize = (9, sum(heights) * 0.9 + 1.2)
+    if colorbar and trace is not None:
+        fig = plt.figure(figsize=(9.4, figsize[1]))
+        grid = fig.add_gridspec(len(heights), 2, height_ratios=heights, width_ratios=(60, 1),
+                                wspace=0.02)
+        axes = np.array([fig.add_subplot(grid[i, 0]) for i in range(len(heights))])
+        bar_axes = {i: fig.add_subplot(grid[i, 1]) for i in range(len(panels) - 2, len(heights))}
+    else:
+        fig, axes = plt.subplots(len(heights), 1, figsize=figsize,
+                                 gridspec_kw={"height_ratios": heights}, squeeze=False)
+        axes = axes[:, 0]
+        bar_axes = {}
     steps = x.shape[0]
     for ax, (name, image) in zip(axes, panels):
         is_weighting = "weighting" in name
-        ax.imshow(image, aspect="auto", cmap="Blues" if is_weighting else "Greys", vmin=0, vmax=1,
-                  interpolation="nearest")
+        shown = ax.imshow(image, aspect="auto", cmap="Blues" if is_weighting else "Greys", vmin=0,
+                          vmax=1, interpolation="nearest")
+        if is_weighting and bar_axes:
+            bar = fig.colorbar(shown, cax=bar_axes[list(axes).index(ax)])
+            bar.set_label("weight", fontsize=7)
+            bar.ax.tick_params(labelsize=7)
         ax.set_yticks([])
         if is_weighting:
             ax.set_yticks(ticks)
@@ -176,7 +193,12 @@ def plot_run_window(inputs, targets, logits, mask=None, trace=None, num_read: in
     if trace is not None:
         ax = axes[-1]
         limit = float(np.abs(memory).max()) or 1.0
-        ax.imshow(memory.T, aspect="auto", cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
+        shown = ax.imshow(memory.T, aspect="auto", cmap="RdBu_r", vmin=-limit, vmax=limit,
+                          interpolation="nearest")
+        if bar_axes:
+            bar = fig.colorbar(shown, cax=bar_axes[len(axes) - 1])
+            bar.set_label("value", fontsize=7)
+            bar.ax.tick_params(labelsize=7)
         ax.set_ylabel("memory at the end\n(word x slot)", rotation=0, ha="right", va="center")
         ax.set_xticks(ticks)
         ax.set_xticklabels([str(slots[i]) for i in ticks], fontsize=7)
@@ -184,7 +206,11 @@ def plot_run_window(inputs, targets, logits, mask=None, trace=None, num_read: in
         ax.set_yticks([])
     if title:
         fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0, 1, 0.97) if title else None)
+    if bar_axes:  # tight_layout cannot place colour-bar axes: fixed margins instead
+        fig.subplots_adjust(left=0.17, right=0.93, bottom=0.5 / figsize[1],
+                            top=1 - (0.6 if title else 0.25) / figsize[1], hspace=0.45)
+    else:
+        fig.tight_layout(rect=(0, 0, 1, 0.97) if title else None)
     return fig
 
 

@@ -126,6 +126,20 @@ def test_plot_run_window_on_a_wrapped_window_labels_negative_slots():
     assert memory_ax.images[0].get_array()[0].tolist() == [85.0, 86.0, 80.0, 81.0, 82.0, 83.0]  # last step
 
 
+def test_plot_run_window_colour_bars_beside_the_heat_maps_of_the_trace():
+    one = viz_runs.first_sequence(trace(batch=1))
+    args = (torch.zeros(T, 3), torch.zeros(T, 2), torch.zeros(T, 2), torch.ones(T), one)
+    fig = viz_runs.plot_run_window(*args, num_read=2, slots=[0, 6, 5], colorbar=True, title="bars")
+    assert len(fig.axes) == 9  # six panels, and a colour bar for each weighting and the memory
+    panels, bars = fig.axes[:6], fig.axes[6:]
+    assert [ax.get_ylabel() for ax in bars] == ["weight", "weight", "value"]
+    assert all(bar.get_position().x0 > panel.get_position().x1 for bar, panel in zip(bars, panels[3:]))
+    xs = {round(ax.get_position().x0, 6) for ax in panels}  # the time axes stay aligned
+    assert len(xs) == 1
+    assert len(viz_runs.plot_run(*args, num_read=2, colorbar=True).axes) == 9
+    assert len(viz_runs.plot_run_window(*args[:3], colorbar=True).axes) == 3  # no trace, no bars
+
+
 def test_plot_run_draws_slots_from_zero_with_integer_ticks():
     one = viz_runs.first_sequence(trace(batch=1))
     fig = viz_runs.plot_run(torch.zeros(T, 3), torch.zeros(T, 2), torch.zeros(T, 2), torch.ones(T), one, num_read=2,
