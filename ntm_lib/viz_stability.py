@@ -18,6 +18,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from .evaluation import EVAL_DIR
+from .tables import Table
 
 STABILITY_DIR = EVAL_DIR / "stability"
 
@@ -96,6 +97,22 @@ def format_stability_table(rows: Sequence[Mapping[str, Any]], setting: str = "me
                      f"{count(row['fewest']):>8s} {count(row['most']):>8s} {row['stopped_nonfinite']:>18d} "
                      f"{row['nonfinite_batches']:>18d}")
     return "\n".join(lines)
+
+
+def stability_table(rows: Sequence[Mapping[str, Any]], setting: str = "memory_init") -> Table:
+    """The rows of ``stability_rows`` as a ``Table`` to display (HTML in a notebook and the
+    book, fixed-width text when printed): one row per value of ``setting``, "-" for the sequences
+    to converge where no run converged."""
+
+    def count(n):
+        return "-" if n is None else n
+
+    header = [setting, "converged", "median", "fewest", "most", "stopped non-finite",
+              "non-finite batches"]
+    body = [[str(row[setting]), f"{row['converged']} / {row['runs']}", count(row["median"]),
+             count(row["fewest"]), count(row["most"]), row["stopped_nonfinite"],
+             row["nonfinite_batches"]] for row in rows]
+    return Table(header, body)
 
 
 def plot_converged_fraction(study: Mapping[str, Any], setting: str = "memory_init", threshold: float = 0.1,

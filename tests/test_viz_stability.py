@@ -69,6 +69,16 @@ def test_stability_rows_and_table():
     assert lines[3].split()[4:7] == ["-", "-", "-"]
 
 
+def test_stability_table_has_one_row_per_setting_and_a_dash_where_none_converged():
+    rows = vs.stability_rows(STUDY)
+    none = vs.stability_rows({"runs": [run("c", [3.0])]})[0]
+    table = vs.stability_table(rows + [none])
+    assert table.header[:3] == ["memory_init", "converged", "median"] and len(table.rows) == 3
+    assert table.rows[0][:4] == ["a", "2 / 3", 250, 200]
+    assert table.rows[2][2:5] == ["-", "-", "-"]
+    assert "<table" in table._repr_html_() and "2 / 3" in str(table)
+
+
 def test_load_study_reads_the_shipped_copy_study():
     study = vs.load_study("copy-memory-init")
     rows = {r["memory_init"]: r for r in vs.stability_rows(study)}
