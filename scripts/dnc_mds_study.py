@@ -48,19 +48,22 @@ def first_converged(history: list[dict], threshold: float = 0.1) -> int | None:
     return next((r["sequences"] for r in history if r["val_bit_errors"] < threshold), None)
 
 
-def step_cost(options: dict, repeats: int = 7, batch_size: int = 16) -> float:
-    """Median seconds of one training step (forward, backward) at ``batch_size``, one thread."""
+def step_costs(variants: dict[str, dict], repeats: int = 9, batch_size: int = 16) -> dict[str, float]:
+    """Median seconds of one training step (forward and backward at ``batch_size``, one thread)
+    of each variant ({name: DNC options}), the variants measured in turn so that a busy machine
+    slows them alike."""
     task, model_config, _ = recipe(TASK, "dnc")
-    model = build_model("dnc", replace(model_config, **options))
+    models = {name: build_model("dnc", replace(model_config, **options)) for name, options in variants.items()}
     batch = task.sample(batch_size, torch.Generator().manual_seed(0))
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(
-            logits_of(model(batch.inputs)), batch.targets, reduction="none")
-        (loss.mean(-1) * batch.mask).sum().backward()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times[1:])
+    times: dict[str, list[float]] = {name: [] for name in models}
+    for _ in range(repeats + 1):
+        for name, model in models.items():
+            start = time.perf_counter()
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(
+                logits_of(model(batch.inputs)), batch.targets, reduction="none")
+            (loss.mean(-1) * batch.mask).sum().backward()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t[1:]) for name, t in times.items()}
 
 
 def main() -> None:
@@ -94,6 +97,7 @@ def main() -> None:
         name = f"{run['variant']} seed {run['seed']}"
         run["test"] = {row["condition"]: round(row[name]["bit_errors"], 4) for row in test["rows"]}
 
+    costs = step_costs({variant: options for variant, options in VARIANTS.values()})
     variants = {}
     for folder, (variant, options) in VARIANTS.items():
         mine = [r for r in runs if r["variant"] == variant]
@@ -106,7 +110,8 @@ def main() -> None:
             "first_converged": [r["first_converged"] for r in mine],
             "nonfinite_batches": sum(r["nonfinite_batches"] for r in mine),
             "median_test": {c: statistics.median(r["test"][c] for r in mine) for c in mine[0]["test"]},
-            "step_seconds": round(step_cost(options), 4),
+            "step_seconds": round(costs[variant], 4),
+            "step_relative": round(costs[variant] / costs["DNC"], 3),
         }
     result = {"task": TASK, "variants": variants, "runs": runs, "commands": commands,
               "test_seed": test["seed"], "conditions": [row["condition"] for row in test["rows"]],
@@ -115,10 +120,10 @@ def main() -> None:
     (args.out / f"{TASK}.json").write_text(json.dumps(result, indent=1) + "\n")
     conditions = result["conditions"]
     table = Table(["variant", "converged", "median sequences to < 0.1", "non-finite",
-                   *[f"{c} (median)" for c in conditions], "step (ms)"],
+                   *[f"{c} (median)" for c in conditions], "step (ms)", "step / DNC's"],
                   [[v, f"{s['converged']}/{s['runs']}", s["median_first_converged"] or "-",
                     s["nonfinite_batches"], *[s["median_test"][c] for c in conditions],
-                    round(1000 * s["step_seconds"], 1)] for v, s in variants.items()])
+                    round(1000 * s["step_seconds"], 1), s["step_relative"]] for v, s in variants.items()])
     markdown = (f"# DNC, DNC-M and DNC-MDS on associative recall\n\n{table.to_markdown()}\n\n"
                 "Test columns: bit errors per sequence of each run's final weights (median over "
                 "seeds). Commands:\n\n" + "\n".join(f"    {c}" for c in commands.values()) + "\n")
