@@ -112,7 +112,8 @@ def _integer_axis(axis) -> None:
 
 def plot_run_window(inputs, targets, logits, mask=None, trace=None, num_read: int = 1,
                     slots: Sequence[int] | None = None, marks: Mapping[int, str] | None = None,
-                    title: str | None = None, output_labels: Sequence[str] | None = None):
+                    title: str | None = None, output_labels: Sequence[str] | None = None,
+                    colorbar: bool = False):
     """One sequence through a model: input, target, output and, for an NTM (``trace`` given),
     the read and write weightings and the final memory drawn only for ``slots``, labelled with
     the slot numbers as given (-1 is N-1), and optional vertical lines at time steps ``marks``
@@ -124,6 +125,8 @@ def plot_run_window(inputs, targets, logits, mask=None, trace=None, num_read: in
     weights above 0.05, see ``used_slots``). Read and write weightings are summed over the read
     heads and over the write heads; see ``plot_heads`` for one panel per head.
     output_labels: names of the output channels, shown on the target panel (e.g. the end marker).
+    colorbar: a colour bar beside every panel (the same width each, so the time axes stay
+    aligned).
     """
     import torch
 
@@ -152,8 +155,10 @@ def plot_run_window(inputs, targets, logits, mask=None, trace=None, num_read: in
     steps = x.shape[0]
     for ax, (name, image) in zip(axes, panels):
         is_weighting = "weighting" in name
-        ax.imshow(image, aspect="auto", cmap="Blues" if is_weighting else "Greys", vmin=0, vmax=1,
-                  interpolation="nearest")
+        shown = ax.imshow(image, aspect="auto", cmap="Blues" if is_weighting else "Greys", vmin=0,
+                          vmax=1, interpolation="nearest")
+        if colorbar:
+            _side_colorbar(fig, shown, ax, [0, 1])
         ax.set_yticks([])
         if is_weighting:
             ax.set_yticks(ticks)
@@ -176,7 +181,10 @@ def plot_run_window(inputs, targets, logits, mask=None, trace=None, num_read: in
     if trace is not None:
         ax = axes[-1]
         limit = float(np.abs(memory).max()) or 1.0
-        ax.imshow(memory.T, aspect="auto", cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
+        shown = ax.imshow(memory.T, aspect="auto", cmap="RdBu_r", vmin=-limit, vmax=limit,
+                          interpolation="nearest")
+        if colorbar:
+            _side_colorbar(fig, shown, ax, [-limit, 0, limit])
         ax.set_ylabel("memory at the end\n(word x slot)", rotation=0, ha="right", va="center")
         ax.set_xticks(ticks)
         ax.set_xticklabels([str(slots[i]) for i in ticks], fontsize=7)
@@ -186,6 +194,17 @@ def plot_run_window(inputs, targets, logits, mask=None, trace=None, num_read: in
         fig.suptitle(title)
     fig.tight_layout(rect=(0, 0, 1, 0.97) if title else None)
     return fig
+
+
+def _side_colorbar(fig, image, ax, ticks: Sequence[float]) -> None:
+    """A thin colour bar right of ``ax``, taken from its own width (so panels that all get one
+    keep a common time axis)."""
+    from mpl_toolkits.axes_grid1 import make_axes_locatable
+
+    cax = make_axes_locatable(ax).append_axes("right", size=0.12, pad=0.08)
+    bar = fig.colorbar(image, cax=cax, ticks=list(ticks))
+    bar.ax.tick_params(labelsize=6)
+    bar.ax.set_yticklabels([f"{t:.2g}" for t in ticks])
 
 
 READ_CMAP, WRITE_CMAP = "Blues", "Reds"

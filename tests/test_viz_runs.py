@@ -112,6 +112,18 @@ def test_plot_run_window_labels_the_real_slots_and_marks_steps():
     assert len(without_trace.axes) == 3
 
 
+def test_plot_run_window_colour_bars_keep_the_panels_aligned():
+    one = viz_runs.first_sequence(trace())
+    fig = viz_runs.plot_run_window(torch.rand(T, 4), torch.rand(T, 3), torch.randn(T, 3), torch.ones(T),
+                                   one, num_read=2, slots=[6, 0, 1], colorbar=True)
+    panels = [ax for ax in fig.axes if ax.get_images()]
+    bars = [ax for ax in fig.axes if not ax.get_images()]
+    assert len(panels) == 6 and len(bars) == 6  # one bar per panel
+    fig.canvas.draw()
+    widths = {round(ax.get_position().width, 4) for ax in panels}
+    assert len(widths) == 1  # every panel keeps the same width: the time axes line up
+
+
 def test_plot_run_window_on_a_wrapped_window_labels_negative_slots():
     one = viz_runs.first_sequence(trace(batch=1))
     fig = viz_runs.plot_run_window(torch.zeros(T, 3), torch.zeros(T, 2), torch.zeros(T, 2), torch.ones(T), one,
