@@ -88,6 +88,12 @@ def test_plot_pair_shows_input_and_target_of_one_copy_example():
     assert top.get_title() == "L = 4"
 
 
+def test_plot_pair_can_add_a_colour_bar_per_panel():
+    batch = CopyTask().sample(1, torch.Generator().manual_seed(0), length=4)
+    fig = vt.plot_pair(batch.inputs[0], batch.targets[0], batch.mask[0], colorbar=True)
+    assert len(fig.axes) == 4 and sum(bool(ax.get_images()) for ax in fig.axes) == 2
+
+
 def test_plot_head_positions_draws_the_argmax_slot_of_each_head():
     weights = torch.full((T, H, N), 0.01)
     for t in range(T):

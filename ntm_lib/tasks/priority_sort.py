@@ -1,20 +1,23 @@
-r"""The priority sort task (NTM paper, section 4.5): read vectors with a priority each, then
-write the highest-priority ones back in order of priority. The paper's NTM learns to write each
-vector at a location set by its priority and then reads the locations in order.
+r"""The priority sort task (NTM paper, section 4.5): read vectors with a priority each,
+then write the highest-priority ones back in order of priority. The paper's NTM learns
+to write each vector at a location set by its priority and then reads the locations in
+order.
 
-Encoding (a public contract: outside tools rely on it). For n = ``num_inputs`` (20) random
-vectors x_i of ``bits`` (8) bits with priorities p_i ~ U[-1, 1) and m = ``num_outputs`` (16),
-inputs have ``bits + 2`` channels: the bits, the priority (channel ``bits``) and the delimiter
-(channel ``bits + 1``); targets have ``bits`` channels. T = n + 1 + m.
+Encoding (a public contract: outside tools rely on it). For n = ``num_inputs`` (20)
+random vectors x_i of ``bits`` (8) bits with priorities p_i ~ U[-1, 1) and m =
+``num_outputs`` (16), inputs have ``bits + 2`` channels: the bits, the priority
+(channel ``bits``) and the delimiter (channel ``bits + 1``); targets have ``bits``
+channels. T = n + 1 + m.
 
     step:      0 .. n-1            n               n+1 .. n+m
     inputs:    [x_i, p_i, 0]       [0..0, 0, 1]    0
     targets:   0                   0               x_{s(t-n-1)}
     mask:      0                   0               1
 
-where s(0), s(1), .. are the input indices in order of decreasing priority: the first output
-step is the vector of highest priority, the last the m-th highest; the n - m lowest are dropped.
-(Ties have probability ~1e-5 per sequence in float32; they keep input order.)
+where s(0), s(1), .. are the input indices in order of decreasing priority: the first
+output step is the vector of highest priority, the last the m-th highest; the n - m
+lowest are dropped. (Ties have probability ~1e-5 per sequence in float32; they keep
+input order.)
 
              t=0 1 2 3 4 5 6 7         (n = 4, m = 3, T = 8)
     bits      x x x x . . . .
