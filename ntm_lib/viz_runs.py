@@ -21,14 +21,14 @@ from .viz import OTHER_COLORS, _plt, as_numpy, open_axes, series_color
 
 
 def plot_run(inputs, targets, logits, mask=None, trace=None, num_read: int = 1, title: str | None = None,
-             max_slots: int | None = None):
+             max_slots: int | None = None, colorbar: bool = False):
     """One sequence through a model: input, target, output and, for an NTM (``trace`` given),
     the read and write weightings over time and the memory after the last step.
 
     inputs (T, I), targets (T, O), logits (T, O), mask (T,); trace: an ``NTMTrace`` of one
     sequence (batch of 1). Time runs left to right. Only slots 0 up to the last one a head
     visited are drawn (or the first ``max_slots``), so a 128-slot memory stays readable; see
-    ``plot_run_window`` for any other list of slots.
+    ``plot_run_window`` for any other list of slots. colorbar: a colour bar beside each panel.
     """
     slots = None
     if trace is not None:
@@ -36,7 +36,8 @@ def plot_run(inputs, targets, logits, mask=None, trace=None, num_read: int = 1, 
         used = used_slots(trace)
         top = used[-1] + 1 if used else num_slots
         slots = list(range(min(max_slots or top, num_slots)))
-    return plot_run_window(inputs, targets, logits, mask, trace, num_read=num_read, slots=slots, title=title)
+    return plot_run_window(inputs, targets, logits, mask, trace, num_read=num_read, slots=slots, title=title,
+                           colorbar=colorbar)
 
 
 # NTMTrace fields indexed by memory slot (last dimension N); the memory (.., N, M) is handled apart.
@@ -103,6 +104,19 @@ def _slot_ticks(slots: Sequence[int], most: int = 9) -> list[int]:
     return positions or [0]
 
 
+def _colorbar(fig, image, ax, label: str | None = None):
+    """A thin colour bar to the right of ``ax`` for ``image``, taking its room from ``ax`` alone
+    (so stacked panels that all get one keep their time axes aligned)."""
+    from mpl_toolkits.axes_grid1 import make_axes_locatable
+
+    cax = make_axes_locatable(ax).append_axes("right", size=0.1, pad=0.06)
+    bar = fig.colorbar(image, cax=cax)
+    bar.ax.tick_params(labelsize=6)
+    if label:
+        bar.set_label(label, fontsize=7)
+    return bar
+
+
 def _integer_axis(axis) -> None:
     """Whole-number ticks (time steps, slots) at round steps: 1, 2, 5, 10, 20, .."""
     from matplotlib.ticker import MaxNLocator
@@ -112,7 +126,8 @@ def _integer_axis(axis) -> None:
 
 def plot_run_window(inputs, targets, logits, mask=None, trace=None, num_read: int = 1,
                     slots: Sequence[int] | None = None, marks: Mapping[int, str] | None = None,
-                    title: str | None = None, output_labels: Sequence[str] | None = None):
+                    title: str | None = None, output_labels: Sequence[str] | None = None,
+                    colorbar: bool = False):
     """One sequence through a model: input, target, output and, for an NTM (``trace`` given),
     the read and write weightings and the final memory drawn only for ``slots``, labelled with
     the slot numbers as given (-1 is N-1), and optional vertical lines at time steps ``marks``
@@ -124,6 +139,8 @@ def plot_run_window(inputs, targets, logits, mask=None, trace=None, num_read: in
     weights above 0.05, see ``used_slots``). Read and write weightings are summed over the read
     heads and over the write heads; see ``plot_heads`` for one panel per head.
     output_labels: names of the output channels, shown on the target panel (e.g. the end marker).
+    colorbar: a colour bar beside each panel (0-1 for the sequences and weightings, the memory's
+    own symmetric range for the memory); off by default, so older figures keep their layout.
     """
     import torch
 
@@ -152,8 +169,10 @@ def plot_run_window(inputs, targets, logits, mask=None, trace=None, num_read: in
     steps = x.shape[0]
     for ax, (name, image) in zip(axes, panels):
         is_weighting = "weighting" in name
-        ax.imshow(image, aspect="auto", cmap="Blues" if is_weighting else "Greys", vmin=0, vmax=1,
-                  interpolation="nearest")
+        shown = ax.imshow(image, aspect="auto", cmap="Blues" if is_weighting else "Greys", vmin=0,
+                          vmax=1, interpolation="nearest")
+        if colorbar:
+            _colorbar(fig, shown, ax)
         ax.set_yticks([])
         if is_weighting:
             ax.set_yticks(ticks)
@@ -176,7 +195,10 @@ def plot_run_window(inputs, targets, logits, mask=None, trace=None, num_read: in
     if trace is not None:
         ax = axes[-1]
         limit = float(np.abs(memory).max()) or 1.0
-        ax.imshow(memory.T, aspect="auto", cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
+        shown = ax.imshow(memory.T, aspect="auto", cmap="RdBu_r", vmin=-limit, vmax=limit,
+                          interpolation="nearest")
+        if colorbar:
+            _colorbar(fig, shown, ax)
         ax.set_ylabel("memory at the end\n(word x slot)", rotation=0, ha="right", va="center")
         ax.set_xticks(ticks)
         ax.set_xticklabels([str(slots[i]) for i in ticks], fontsize=7)
@@ -192,14 +214,14 @@ READ_CMAP, WRITE_CMAP = "Blues", "Reds"
 
 
 def plot_heads(weights, num_read: int, slots: Sequence[int], delimiter: int | None = None,
-               title: str | None = None, columns: int | None = None):
+               title: str | None = None, columns: int | None = None, colorbar: bool = False):
     """One heatmap per head: its weighting over ``slots`` (e.g. ``window_slots(-3, 23, N)``; -1
     is N-1) against time. weights: (T, H, N) of one sequence (``NTMTrace.weights``, read heads
     first).
 
     Read heads are drawn in blue, write heads in red, each on a 0-1 scale. delimiter: a step
     marked with a dotted vertical line. columns: panels per row (default: all heads in one row
-    up to 4, else 4 per row).
+    up to 4, else 4 per row). colorbar: a 0-1 colour bar beside each panel.
     """
     plt = _plt()
     w = as_numpy(weights, 3)
@@ -219,8 +241,10 @@ def plot_heads(weights, num_read: int, slots: Sequence[int], delimiter: int | No
             continue
         is_read = h < num_read
         name = f"read head {h}" if is_read else f"write head {h - num_read}"
-        ax.imshow(w[:, h][:, index].T, aspect="auto", cmap=READ_CMAP if is_read else WRITE_CMAP,
-                  vmin=0, vmax=1, interpolation="nearest")
+        shown = ax.imshow(w[:, h][:, index].T, aspect="auto", cmap=READ_CMAP if is_read else WRITE_CMAP,
+                          vmin=0, vmax=1, interpolation="nearest")
+        if colorbar:
+            _colorbar(fig, shown, ax)
         if delimiter is not None:
             ax.axvline(delimiter, color="black", linestyle=":", linewidth=0.8)
         ax.set_title(name, fontsize=9)

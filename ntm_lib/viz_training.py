@@ -212,11 +212,12 @@ def plot_errors_vs_length(curves: Mapping[str, tuple[Sequence[float], Sequence[f
     return fig
 
 
-def plot_pair(inputs, targets, mask=None, title: str | None = None):
+def plot_pair(inputs, targets, mask=None, title: str | None = None, colorbar: bool = False):
     """One example of a task: its input and target sequences, time running left to right.
 
     inputs (T, I), targets (T, O), mask (T,) for one sequence (a batch of 1 is dropped). The
-    masked steps (where the output is scored) are outlined in the target panel.
+    masked steps (where the output is scored) are outlined in the target panel. colorbar: a 0-1
+    colour bar beside each panel.
     """
     plt = _plt()
     x, y = as_numpy(inputs, 2), as_numpy(targets, 2)
@@ -224,7 +225,12 @@ def plot_pair(inputs, targets, mask=None, title: str | None = None):
     fig, axes = plt.subplots(2, 1, figsize=(min(2.0 + 0.28 * steps, 11), 0.32 * (x.shape[1] + y.shape[1]) + 1.6),
                              sharex=True, gridspec_kw={"height_ratios": [x.shape[1], y.shape[1]]})
     for ax, image, name in ((axes[0], x, "input"), (axes[1], y, "target")):
-        ax.imshow(image.T, aspect="auto", cmap="Greys", vmin=0, vmax=1, interpolation="nearest")
+        shown = ax.imshow(image.T, aspect="auto", cmap="Greys", vmin=0, vmax=1, interpolation="nearest")
+        if colorbar:
+            from mpl_toolkits.axes_grid1 import make_axes_locatable
+
+            cax = make_axes_locatable(ax).append_axes("right", size=0.1, pad=0.06)
+            fig.colorbar(shown, cax=cax).ax.tick_params(labelsize=6)
         ax.set_yticks(range(image.shape[1]))
         ax.set_yticklabels([str(i) for i in range(image.shape[1])], fontsize=7)
         ax.set_ylabel(f"{name}\nchannel", fontsize=9)

@@ -12,7 +12,7 @@ matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from ntm_lib import NTM, NTMConfig, NTMTrace, viz_runs  # noqa: E402
+from ntm_lib import NTM, NTMConfig, NTMTrace, viz_runs, viz_training  # noqa: E402
 from ntm_lib.viz import MODEL_COLORS  # noqa: E402
 
 B, T, H, N, M = 2, 9, 3, 7, 5
@@ -192,3 +192,20 @@ def test_works_on_a_real_trace():
     fig = viz_runs.plot_run_window(torch.rand(T, 3), torch.rand(T, 2), logits[0], None, one, num_read=2,
                               slots=viz_runs.window_slots(-1, 3, N))
     assert fig.axes
+
+
+def test_colorbar_is_an_option_beside_every_heatmap():
+    one = viz_runs.first_sequence(trace(batch=1))
+    args = (torch.zeros(T, 3), torch.zeros(T, 2), torch.zeros(T, 2), torch.ones(T), one)
+    plain = viz_runs.plot_run_window(*args, num_read=2, slots=[6, 0, 1])
+    barred = viz_runs.plot_run_window(*args, num_read=2, slots=[6, 0, 1], colorbar=True)
+    assert len(plain.axes) == 6 and len(barred.axes) == 12  # one bar per panel
+    time_axes = [ax for ax in barred.axes if ax.images and ax.get_ylabel()]
+    assert len({round(ax.get_position().x1, 4) for ax in time_axes}) == 1  # still aligned
+    memory_bar = barred.axes[-1]
+    assert memory_bar.get_ylim() == pytest.approx((-86.0, 86.0))  # rows 86, 80, 81 at the end
+    assert len(viz_runs.plot_run(*args, num_read=2, max_slots=3, colorbar=True).axes) == 12
+    heads = viz_runs.plot_heads(one.weights, num_read=2, slots=range(N), colorbar=True)
+    assert len(heads.axes) == 2 * H
+    pair = viz_training.plot_pair(torch.zeros(T, 3), torch.zeros(T, 2), colorbar=True)
+    assert len(pair.axes) == 4
