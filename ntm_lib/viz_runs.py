@@ -104,6 +104,19 @@ def _slot_ticks(slots: Sequence[int], most: int = 9) -> list[int]:
     return positions or [0]
 
 
+def _colorbar(fig, image, ax, label: str | None = None):
+    """A thin colour bar to the right of ``ax`` for ``image``, taking its room from ``ax`` alone
+    (so stacked panels that all get one keep their time axes aligned)."""
+    from mpl_toolkits.axes_grid1 import make_axes_locatable
+
+    cax = make_axes_locatable(ax).append_axes("right", size=0.1, pad=0.06)
+    bar = fig.colorbar(image, cax=cax)
+    bar.ax.tick_params(labelsize=6)
+    if label:
+        bar.set_label(label, fontsize=7)
+    return bar
+
+
 def _integer_axis(axis) -> None:
     """Whole-number ticks (time steps, slots) at round steps: 1, 2, 5, 10, 20, .."""
     from matplotlib.ticker import MaxNLocator
@@ -218,14 +231,14 @@ READ_CMAP, WRITE_CMAP = "Blues", "Reds"
 
 
 def plot_heads(weights, num_read: int, slots: Sequence[int], delimiter: int | None = None,
-               title: str | None = None, columns: int | None = None):
+               title: str | None = None, columns: int | None = None, colorbar: bool = False):
     """One heatmap per head: its weighting over ``slots`` (e.g. ``window_slots(-3, 23, N)``; -1
     is N-1) against time. weights: (T, H, N) of one sequence (``NTMTrace.weights``, read heads
     first).
 
     Read heads are drawn in blue, write heads in red, each on a 0-1 scale. delimiter: a step
     marked with a dotted vertical line. columns: panels per row (default: all heads in one row
-    up to 4, else 4 per row).
+    up to 4, else 4 per row). colorbar: a 0-1 colour bar beside each panel.
     """
     plt = _plt()
     w = as_numpy(weights, 3)
@@ -245,8 +258,10 @@ def plot_heads(weights, num_read: int, slots: Sequence[int], delimiter: int | No
             continue
         is_read = h < num_read
         name = f"read head {h}" if is_read else f"write head {h - num_read}"
-        ax.imshow(w[:, h][:, index].T, aspect="auto", cmap=READ_CMAP if is_read else WRITE_CMAP,
-                  vmin=0, vmax=1, interpolation="nearest")
+        shown = ax.imshow(w[:, h][:, index].T, aspect="auto", cmap=READ_CMAP if is_read else WRITE_CMAP,
+                          vmin=0, vmax=1, interpolation="nearest")
+        if colorbar:
+            _colorbar(fig, shown, ax)
         if delimiter is not None:
             ax.axvline(delimiter, color="black", linestyle=":", linewidth=0.8)
         ax.set_title(name, fontsize=9)

@@ -12,7 +12,7 @@ matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from ntm_lib import NTM, NTMConfig, NTMTrace, viz_runs  # noqa: E402
+from ntm_lib import NTM, NTMConfig, NTMTrace, viz_runs, viz_training  # noqa: E402
 from ntm_lib.viz import MODEL_COLORS  # noqa: E402
 
 B, T, H, N, M = 2, 9, 3, 7, 5
@@ -206,3 +206,11 @@ def test_works_on_a_real_trace():
     fig = viz_runs.plot_run_window(torch.rand(T, 3), torch.rand(T, 2), logits[0], None, one, num_read=2,
                               slots=viz_runs.window_slots(-1, 3, N))
     assert fig.axes
+
+
+def test_colorbar_is_an_option_beside_head_and_pair_heatmaps():
+    one = viz_runs.first_sequence(trace(batch=1))
+    heads = viz_runs.plot_heads(one.weights, num_read=2, slots=range(N), colorbar=True)
+    assert len(heads.axes) == 2 * H
+    pair = viz_training.plot_pair(torch.zeros(T, 3), torch.zeros(T, 2), colorbar=True)
+    assert len(pair.axes) == 4
