@@ -37,7 +37,10 @@ def format_cell(value: Any) -> str:
     """A cell as text: integers as they are, other numbers by ``format_number``, anything
     else by ``str``."""
     if isinstance(value, float):
-        return format_number(value)
+        text = format_number(value)
+        # A value that rounds to zero prints without its sign: -0.000 and 0.000 differ only by
+        # float noise, which may flip from one CPU to the next.
+        return text.lstrip("-") if text.lstrip("-").strip("0.") == "" else text
     return str(value)
 
 

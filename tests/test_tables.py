@@ -39,3 +39,8 @@ def test_wrap_repr_fits_the_width_and_keeps_the_text():
     text = wrap_repr(NTMConfig(), width=60)
     assert all(len(line) <= 60 for line in text.splitlines())
     assert " ".join(line.strip() for line in text.splitlines()) == repr(NTMConfig())
+
+
+def test_a_value_that_rounds_to_zero_has_no_sign():
+    assert format_cell(-6e-6) == "0.000" and format_cell(-0.0) == "0.000"
+    assert format_cell(-0.5) == "-0.500"
