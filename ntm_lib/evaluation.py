@@ -39,7 +39,11 @@ from .tables import Table, format_number
 from .tasks.base import Batch
 from .training import logits_of
 
-EVAL_DIR = Path(__file__).resolve().parent.parent / "data" / "eval"
+_CHECKOUT_EVAL = Path(__file__).resolve().parent.parent / "data" / "eval"
+_INSTALLED_EVAL = Path(__file__).resolve().parent / "shipped_eval"  # the data package (pyproject.toml)
+# The committed tables and studies: the installed package data (pip install, e.g. on Colab), else
+# the checkout's data/eval/ (where ``python -m ntm_lib eval`` writes).
+EVAL_DIR = _INSTALLED_EVAL if (_INSTALLED_EVAL / "copy.json").is_file() else _CHECKOUT_EVAL
 
 def length_keyword(task_name: str) -> str:
     """The ``sample`` keyword that sets the size of an example of ``task_name`` (``viz --length``)."""

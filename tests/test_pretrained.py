@@ -102,6 +102,11 @@ def test_the_wheel_carries_the_checkpoints(tmp_path):
         assert f"ntm_lib/shipped/{key}.pt" in names
     assert "ntm_lib/shipped/manifest.json" in names
     assert "ntm_lib/shipped/copy-ntm.seed-study.json" in names
+    # the chapters' committed tables and studies, read through ntm_lib.evaluation.EVAL_DIR
+    from ntm_lib import evaluation
+
+    for path in evaluation._CHECKOUT_EVAL.rglob("*.json"):
+        assert f"ntm_lib/shipped_eval/{path.relative_to(evaluation._CHECKOUT_EVAL).as_posix()}" in names
 
 
 def test_the_copy_seed_study_names_the_shipped_run():
