@@ -9,7 +9,10 @@ reader who opens them sees them too), and the text outputs of every cell not tag
 - no visible source carries a tool comment (``# NBVAL_...``, ``# noqa``): cell tags do that;
 - every line of a visible text output is at most ``WIDTH`` columns (tables go out as HTML by
   ``ntm_lib.tables.Table``);
-- no output is a stray repr such as ``Text(0.5, 1.0, ...)`` or ``[<matplotlib.lines...>]``.
+- no output is a stray repr such as ``Text(0.5, 1.0, ...)`` or ``[<matplotlib.lines...>]``;
+- no markdown uses a TeX macro that MathJax loads from an extension on demand (``\boldsymbol``,
+  ``\color``, ``\cancel``, ...): the book ships MathJax without its extensions, so the page
+  would fail to typeset offline.
 
     python scripts/chapter_style.py chapters/05_copy.ipynb ...   # no arguments: every chapter
 
@@ -26,6 +29,8 @@ import nbformat
 WIDTH = 88
 ROOT = Path(__file__).resolve().parents[1]
 TOOL_COMMENT = re.compile(r"#\s*(NBVAL_\w+|noqa)")
+AUTOLOADED_TEX = re.compile(r"\\(boldsymbol|color|textcolor|colorbox|cancel|bcancel|xcancel|bbox|"
+                            r"enclose|unicode|cssId|mathtip|braket|ce|pu)\b")
 STRAY_REPR = re.compile(r"^(\[?<matplotlib\.|Text\(|<Figure size|\(<Figure size)")
 
 
@@ -45,6 +50,10 @@ def problems(path: Path) -> list[str]:
     notebook = nbformat.read(path, as_version=4)
     found = []
     for index, cell in enumerate(notebook.cells):
+        if cell.cell_type == "markdown":
+            for macro in sorted(set(AUTOLOADED_TEX.findall(cell.source))):
+                found.append(f"{path.name} cell {index}: \\{macro} needs a MathJax extension the book "
+                             "does not ship")
         if cell.cell_type != "code":
             continue
         tags = set(cell.metadata.get("tags", []))
