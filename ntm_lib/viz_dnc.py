@@ -24,7 +24,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from .viz import STAGE_COLORS, _plt, as_numpy, open_axes
-from .viz_runs import _integer_axis, _slot_ticks
+from .viz_runs import _colorbar, _integer_axis, _slot_ticks
 
 # Colours of the DNC's quantities, the same in every figure of the chapter.
 COLORS = {
@@ -48,17 +48,6 @@ LABELS = {
 }
 MODE_NAMES = ("backward", "content", "forward")
 CMAPS = {"write": "Reds", "read": "Blues", "usage": "Greys", "link": "Purples"}
-
-
-def _colorbar(fig, image, ax, label: str | None = None):
-    from mpl_toolkits.axes_grid1 import make_axes_locatable
-
-    cax = make_axes_locatable(ax).append_axes("right", size=0.12, pad=0.06)
-    bar = fig.colorbar(image, cax=cax)
-    bar.ax.tick_params(labelsize=6)
-    if label:
-        bar.set_label(label, fontsize=7)
-    return bar
 
 
 BAR_YLIM = (0.0, 1.22)  # room above a full bar for its label

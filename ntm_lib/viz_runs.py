@@ -109,7 +109,7 @@ def _colorbar(fig, image, ax, label: str | None = None):
     (so stacked panels that all get one keep their time axes aligned)."""
     from mpl_toolkits.axes_grid1 import make_axes_locatable
 
-    cax = make_axes_locatable(ax).append_axes("right", size=0.1, pad=0.06)
+    cax = make_axes_locatable(ax).append_axes("right", size=0.12, pad=0.06)
     bar = fig.colorbar(image, cax=cax)
     bar.ax.tick_params(labelsize=6)
     if label:
