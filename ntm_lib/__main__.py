@@ -26,8 +26,10 @@ from typing import Any
 import torch
 
 from .models import MODEL_KINDS
+from .ntm import INITIAL_WEIGHTINGS
 from .recipes import task_names
 from .runs import MODEL_SETTINGS, RunRecord, setting_flag
+from .training import CLIPPINGS
 
 
 def _add_budget_arguments(p: argparse.ArgumentParser) -> None:
@@ -262,6 +264,12 @@ def _list_of(kind: type, choices: tuple = ()):
     return parse
 
 
+# What a sweep's --flags can list, one run per combination: model settings that keep the
+# weights' shapes (ntm_lib.sweep.VARIABLE_MODEL_FIELDS), then training settings.
+SWEPT_MODEL_SETTINGS = ("memory_init", "initial_weighting")
+SWEPT_TRAIN_SETTINGS = ("learning_rate", "clipping", "clip_norm", "clip_value", "optimizer")
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Train every combination of the listed settings and seeds as one batched sweep
     (ntm_lib.sweep); the last line of standard output is one JSON object with one entry per run."""
@@ -269,7 +277,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     import time
 
     from .recipes import recipe
-    from .sweep import Sweep, SweepRun, group_summary, settings_of, summary
+    from .sweep import SweepRun, group_summary, settings_of, summary, sweep
 
     try:
         task, model_config, train_config = recipe(args.task, args.model)
@@ -282,21 +290,26 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         budget["max_sequences"] = UNLIMITED_SEQUENCES
     if args.keep_going:
         budget["stop_when_converged"] = False
-    lists = {name: getattr(args, name) for name in ("memory_init", "learning_rate", "clip_norm", "optimizer")
+    lists = {name: getattr(args, name) for name in SWEPT_MODEL_SETTINGS + SWEPT_TRAIN_SETTINGS
              if getattr(args, name) is not None}
-    if "memory_init" in lists and "memory_init" not in type(model_config).__dataclass_fields__:
-        print(f"error: --memory-init applies to --model {_kinds_with('memory_init')} only", file=sys.stderr)
+    for name in SWEPT_MODEL_SETTINGS:
+        if name in lists and name not in type(model_config).__dataclass_fields__:
+            print(f"error: {setting_flag(name)} applies to --model {_kinds_with(name)} only", file=sys.stderr)
+            return 2
+    fixed = {"controller": args.controller} if args.controller is not None else {}
+    if fixed and "controller" not in type(model_config).__dataclass_fields__:
+        print(f"error: --controller applies to --model {_kinds_with('controller')} only", file=sys.stderr)
         return 2
     try:
-        model_config = replace(model_config, **_dnc_options(args, model_config))
+        model_config = replace(model_config, **fixed, **_dnc_options(args, model_config))
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     runs = []
     for values in itertools.product(*lists.values(), args.seeds):
         chosen, seed = dict(zip(lists, values[:-1])), values[-1]
-        model_changes = {k: v for k, v in chosen.items() if k == "memory_init"}
-        train_changes = {k: v for k, v in chosen.items() if k != "memory_init"}
+        model_changes = {k: v for k, v in chosen.items() if k in SWEPT_MODEL_SETTINGS}
+        train_changes = {k: v for k, v in chosen.items() if k not in SWEPT_MODEL_SETTINGS}
         name = "_".join([f"{k.replace('_', '-')}-{v}" for k, v in chosen.items()] + [f"seed-{seed}"])
         try:
             runs.append(SweepRun(name, replace(model_config, **model_changes),
@@ -307,7 +320,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     out = Path(args.out)
     start = time.perf_counter()
     try:
-        results = Sweep(args.model, task, runs, out, device=args.device, progress=not args.no_progress).run()
+        results = sweep(args.model, task, runs, out, workers=args.workers, device=args.device,
+                        progress=not args.no_progress)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -368,7 +382,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output folder: checkpoints last.pt, final.pt and history.json")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--learning-rate", type=float)
-    p.add_argument("--clip-norm", type=float)
+    p.add_argument("--clipping", choices=list(CLIPPINGS),
+                   help="gradient clipping: norm (global norm, the default), value (each value) or none")
+    p.add_argument("--clip-norm", type=float, help="with --clipping norm: the largest global norm (default 10)")
+    p.add_argument("--clip-value", type=float, help="with --clipping value: the largest |value| (default 10)")
     p.add_argument("--optimizer", choices=["adam", "rmsprop"])
     p.add_argument("--lr-milestones", type=_sequence_counts, metavar="N,N,...",
                    help="multiply the learning rate by --lr-decay after each of these numbers of sequences")
@@ -381,6 +398,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="NTM heads shift by -S..+S slots (default: the recipe's, 1)")
     p.add_argument("--memory-init", choices=["constant", "learned", "random"],
                    help="NTM or DNC initial memory (default: the recipe's)")
+    p.add_argument("--initial-weighting", choices=list(INITIAL_WEIGHTINGS),
+                   help="NTM: where the heads' learned initial weighting starts, focused on slot 0 "
+                        "(the default) or uniform over the slots")
     p.add_argument("--write-rule", choices=["paper", "sequential"],
                    help="NTM with several write heads: 'paper' (all erasures, then all additions; the "
                         "default) or 'sequential' (head by head; the rule of the shipped sort NTMs)")
@@ -452,13 +472,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--memory-init", type=_list_of(str, ("constant", "learned", "random")), metavar="S,S,...",
                    help="NTM or DNC initial memories to compare, e.g. constant,learned,random")
     p.add_argument("--learning-rate", type=_list_of(float), metavar="R,R,...")
+    p.add_argument("--initial-weighting", type=_list_of(str, INITIAL_WEIGHTINGS), metavar="W,W,...",
+                   help="NTM: initial weightings to compare, e.g. focused,uniform")
+    p.add_argument("--clipping", type=_list_of(str, CLIPPINGS), metavar="C,C,...",
+                   help="gradient clippings to compare, e.g. norm,value,none")
     p.add_argument("--clip-norm", type=_list_of(float), metavar="C,C,...")
+    p.add_argument("--clip-value", type=_list_of(float), metavar="V,V,...")
     p.add_argument("--optimizer", type=_list_of(str, ("adam", "rmsprop")), metavar="O,O,...")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--validate-every", type=int, metavar="BATCHES")
     p.add_argument("--keep-going", action="store_true", help="do not stop a run when it converges")
     p.add_argument("--out", required=True, help="output folder: one folder per run, and sweep.json")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--controller", choices=["feedforward", "lstm"],
+                   help="NTM or DNC controller of every run (default: the recipe's)")
+    p.add_argument("--workers", type=_positive_int, default=1, metavar="P",
+                   help="split the runs into P sweeps, one process (and one thread) each: on a CPU, "
+                        "P = the number of cores uses them all (default 1)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (with --workers, "
+                   "the bar follows the first worker's runs)")
     p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     _add_dnc_option_arguments(p, " (the same for every run of the sweep)")
     _add_budget_arguments(p)

@@ -16,8 +16,6 @@ The DNC (``ntm_lib.dnc``) reuses ``content_weighting`` unchanged.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import torch
 from torch import Tensor
 
@@ -33,7 +31,7 @@ def cosine_similarity(memory: Tensor, key: Tensor) -> Tensor:
     Norms are computed as sqrt(sum x^2 + eps), so all-zero rows give similarity 0 with a finite
     gradient (``torch.norm`` has an undefined gradient at 0).
     """
-    dot = (memory @ key.unsqueeze(-1)).squeeze(-1)  # (..., N)
+    dot = (memory * key.unsqueeze(-2)).sum(-1)  # (..., N); elementwise, see memory.read
     memory_norm = torch.sqrt((memory * memory).sum(-1) + EPS)  # (..., N)
     key_norm = torch.sqrt((key * key).sum(-1, keepdim=True) + EPS)  # (..., 1)
     return dot / (memory_norm * key_norm)
@@ -67,31 +65,25 @@ def shift_offsets(shift_size: int) -> range:
     return range(-radius, radius + 1)
 
 
-@lru_cache(maxsize=64)
-def _shift_index(num_slots: int, shift_size: int, device: torch.device) -> Tensor:
-    """index[i, k] = (i - offset_k) mod N, so that w[..., index] gathers w(i - offset_k).
-
-    Cached: it depends only on the sizes and the device, and is built once per model.
-    """
-    slots = torch.arange(num_slots, device=device).unsqueeze(1)  # (N, 1)
-    offsets = torch.tensor(list(shift_offsets(shift_size)), device=device).unsqueeze(0)  # (1, 2S+1)
-    return (slots - offsets) % num_slots  # (N, 2S+1)
-
-
 def shift(w: Tensor, s: Tensor) -> Tensor:
     r"""Circular convolution with a shift distribution (eq. 8): w~(i) = sum_j w(j) s(i - j).
 
     w: (B, N) weighting, s: (B, 2S+1) weights of the offsets -S..S in that order. Returns (B, N).
     Writing o = i - j, w~(i) = sum_o s(o) w(i - o): a one-hot s at offset +1 moves the focus from
     slot i to slot i+1, exactly ``torch.roll(w, 1, dims=-1)``. Indices wrap around (mod N).
-    One gather and one weighted sum, no loop over the batch or the offsets.
+
+    No loop over the batch or the offsets: w is padded circularly by S on each side; its windows
+    of 2S+1 slots (a view) are windows[..., i, k] = w(i + k - S) = w(i - o_{2S-k}), so they are
+    weighted by s read backwards.
     """
     num_slots, shift_size = w.shape[-1], s.shape[-1]
+    shift_offsets(shift_size)  # checks the length is odd
     if shift_size > num_slots:
         raise ValueError(f"shift vector of length {shift_size} is longer than the {num_slots} slots")
-    index = _shift_index(num_slots, shift_size, w.device)  # (N, 2S+1)
-    shifted = w[..., index]  # (B, N, 2S+1): shifted[b, i, k] = w[b, i - offset_k]
-    return (shifted * s.unsqueeze(-2)).sum(-1)  # (B, N)
+    radius = shift_size // 2
+    padded = torch.cat([w[..., num_slots - radius:], w, w[..., :radius]], dim=-1)  # (B, N + 2S)
+    windows = padded.unfold(-1, shift_size, 1)  # (B, N, 2S+1): windows[..., i, k] = padded[i + k]
+    return (windows * s.flip(-1).unsqueeze(-2)).sum(-1)  # (B, N)
 
 
 def sharpen(w: Tensor, gamma: Tensor) -> Tensor:

@@ -33,6 +33,7 @@ from .memory import MEMORY_INITS, WRITE_RULES, MemoryInit, read
 NO_INTERVENTION = Intervention()  # the model as it is
 
 CONTROLLERS = ("feedforward", "lstm")
+INITIAL_WEIGHTINGS = ("focused", "uniform")
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,10 @@ class NTMConfig:
     num_write_heads: int = 1
     shift_radius: int = 1  # S: shifts -1, 0, +1, as in the paper
     memory_init: str = "constant"  # Collier & Beel's best scheme
+    # Where the heads' learned initial weighting starts: "focused" (on slot 0; the default) or
+    # "uniform" (equal on every slot). With a constant memory a uniform start never becomes
+    # anything else: every slot is written and read alike (chapter 12's symmetry).
+    initial_weighting: str = "focused"
     # How several write heads combine: "paper" (section 3.2: all erasures, then all additions;
     # their order does not matter) or "sequential" (head by head, erase then add: the rule of
     # models trained before this field existed). With one write head the two are the same.
@@ -79,6 +84,9 @@ class NTMConfig:
             raise ValueError(f"NTMConfig.activation must be 'relu' or 'tanh', got {self.activation!r}")
         if self.write_rule not in WRITE_RULES:
             raise ValueError(f"NTMConfig.write_rule must be one of {tuple(WRITE_RULES)}, got {self.write_rule!r}")
+        if self.initial_weighting not in INITIAL_WEIGHTINGS:
+            raise ValueError(f"NTMConfig.initial_weighting must be one of {INITIAL_WEIGHTINGS}, "
+                             f"got {self.initial_weighting!r}")
         if self.memory_init not in MEMORY_INITS:
             raise ValueError(f"NTMConfig.memory_init must be one of {MEMORY_INITS}, got {self.memory_init!r}")
         if 2 * self.shift_radius + 1 > self.num_slots:
@@ -141,10 +149,12 @@ class NTM(nn.Module):
         num_heads = c.num_read_heads + c.num_write_heads
         # Learned start of the read vectors and weightings (Collier & Beel 2018): with a constant
         # memory, content addressing is uniform at first, so the learned weighting is what tells
-        # the heads apart and gives them a place to start. It starts focused on slot 0.
+        # the heads apart and gives them a place to start. It starts focused on slot 0
+        # (initial_weighting="focused") or, to show why, uniform over the slots ("uniform").
         self.initial_reads = nn.Parameter(torch.randn(c.num_read_heads, c.word_size) * 0.01)
         initial_logits = torch.zeros(num_heads, c.num_slots)
-        initial_logits[:, 0] = 10.0
+        if c.initial_weighting == "focused":
+            initial_logits[:, 0] = 10.0
         self.initial_weight_logits = nn.Parameter(initial_logits)
         self.output = nn.Linear(c.controller_size + c.num_read_heads * c.word_size, c.output_size)
 

@@ -22,10 +22,10 @@ from typing import Any, Mapping
 # Model config fields the train command sets (--read-heads, --slots, ...): each applies to the
 # model kinds whose config has that field (ntm_lib.models.MODEL_KINDS).
 MODEL_SETTINGS = ("num_read_heads", "num_write_heads", "controller", "controller_size", "shift_radius",
-                  "memory_init", "num_slots", "write_rule", "use_links", "masked_lookup", "deallocate",
+                  "memory_init", "initial_weighting", "num_slots", "write_rule", "use_links", "masked_lookup", "deallocate",
                   "link_sharpness")
 # TrainConfig fields the train command sets, other than the seed and the budget.
-TRAIN_SETTINGS = ("batch_size", "learning_rate", "clip_norm", "optimizer", "validate_every", "lr_milestones",
+TRAIN_SETTINGS = ("batch_size", "learning_rate", "clipping", "clip_norm", "clip_value", "optimizer", "validate_every", "lr_milestones",
                   "lr_decay", "output_memory_penalty", "output_memory_penalty_from", "stop_when_converged",
                   "expected_targets")
 # Settings whose flag is a switch: the value the switch sets.

@@ -7,12 +7,14 @@ validation set, same optimiser, same history records); the K runs share every te
     forward      ``torch.func.vmap`` of ``functional_call(model.step)`` over the runs
     loss         the sum of the runs' losses; backward gives each run its own gradient
                  (the runs share no weight, so d loss / d theta_k = d loss_k / d theta_k)
-    update       per run: global-norm clipping, Adam or RMSprop written elementwise with a
+    update       per run: clipping (global norm, per value or none), Adam or RMSprop written
+                 elementwise with a
                  step count and a learning rate per run, applied only to the runs that go on
 
 What differs per run: the seed (model initialisation, data, validation set, random initial
 memory), the memory initialisation (``constant``, ``learned``, ``random``: the same tensor
-``memory_init.initial`` in every scheme, trained only where it is a parameter), the optimiser,
+``memory_init.initial`` in every scheme, trained only where it is a parameter), where the NTM's
+initial weighting starts (``focused``, ``uniform``: only its initial value differs), the optimiser,
 learning rate and schedule, clipping, convergence threshold, curriculum and budgets. Everything
 else of the model must be the same (the weights must stack) and so must the batch size and how
 often runs are validated.
@@ -79,7 +81,7 @@ from .training import TrainConfig, learning_rate_at, make_optimizer, same_run, t
 # TrainConfig fields every run of a sweep must share: the runs step and validate together.
 SHARED_FIELDS = ("batch_size", "validation_size", "validate_every")
 # Model config fields that may differ between runs (the weights keep their shapes).
-VARIABLE_MODEL_FIELDS = ("memory_init",)
+VARIABLE_MODEL_FIELDS = ("memory_init", "initial_weighting")
 
 
 @dataclass(frozen=True)
@@ -369,10 +371,18 @@ class Sweep:
                 g = t.grad.index_select(0, index) if t.grad is not None else torch.zeros_like(t).index_select(0, index)
                 mask = self.trainable[n].index_select(0, index).to(g.dtype)
                 grads[n] = g * mask.view(-1, *[1] * (g.dim() - 1))  # (n, ...): 0 where not a parameter
-        # Global-norm clipping per run (torch.nn.utils.clip_grad_norm_, one norm per run).
+        # Clipping per run, as training.clip_gradients: global norm (torch.nn.utils.clip_grad_norm_,
+        # one norm per run), per value (clip_grad_value_), or none; every run's norm is measured.
         norms = torch.stack([g.flatten(1).norm(dim=1) for g in grads.values()], dim=1).norm(dim=1)  # (n,)
-        clip = torch.tensor([self.runs[k].train_config.clip_norm for k in ks], device=self.device, dtype=norms.dtype)
+        configs = [self.runs[k].train_config for k in ks]
+        clip = torch.tensor([c.clip_norm if c.clipping == "norm" else float("inf") for c in configs],
+                            device=self.device, dtype=norms.dtype)
         coef = torch.clamp(clip / (norms + 1e-6), max=1.0)
+        if any(c.clipping == "value" for c in configs):
+            bound = torch.tensor([c.clip_value if c.clipping == "value" else float("inf") for c in configs],
+                                 device=self.device, dtype=norms.dtype)
+            grads = {n: torch.maximum(torch.minimum(g, bound.view(-1, *[1] * (g.dim() - 1))),
+                                      -bound.view(-1, *[1] * (g.dim() - 1))) for n, g in grads.items()}
         ok = (finite & torch.isfinite(norms)).tolist()
         bce_list = bce.detach().tolist()
         errors = bit_errors_per_sequence(logits.detach(), stacked).mean(-1).tolist()  # (n,)
@@ -663,17 +673,51 @@ class Sweep:
         return [self.result(k) for k in range(len(self.runs))]
 
 
-def sweep(kind: str, task: Any, runs: list[SweepRun], out_dir: str | Path | None = None, **options) -> list[RunResult]:
+def sweep(kind: str, task: Any, runs: list[SweepRun], out_dir: str | Path | None = None, *, workers: int = 1,
+          **options) -> list[RunResult]:
     """Train ``runs`` (one model kind, one task) as one batched computation; see the module docstring.
-    options: device, progress, task_description (as ``training.train``)."""
+    options: device, progress, task_description (as ``training.train``).
+
+    workers > 1 splits the runs into that many sweeps (run i goes to sweep i mod workers), each
+    in its own process with one torch thread: on a CPU of several cores this is what uses them,
+    since one process's batched operations gain little from a second thread (data/bench-sweep.md).
+    The results are the same as with one sweep, in the order of ``runs``.
+    """
+    check_runs(kind, runs)
+    if not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be a positive integer, got {workers!r}")
+    workers = min(workers, len(runs))
+    if workers == 1:
+        return Sweep(kind, task, runs, out_dir, **options).run()
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    groups = [list(range(w, len(runs), workers)) for w in range(workers)]
+    context = multiprocessing.get_context("spawn")  # no fork of a process that holds torch threads
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [pool.submit(_sweep_group, kind, task, [runs[i] for i in group], out_dir,
+                               {**options, "progress": options.get("progress", True) and w == 0})
+                   for w, group in enumerate(groups)]
+        results: list[RunResult | None] = [None] * len(runs)
+        for group, future in zip(groups, futures):
+            for i, result in zip(group, future.result()):
+                results[i] = result
+    return results
+
+
+def _sweep_group(kind: str, task: Any, runs: list[SweepRun], out_dir: str | Path | None,
+                 options: dict[str, Any]) -> list[RunResult]:
+    """One worker process of ``sweep(..., workers=n)``: its runs as one sweep, on one thread."""
+    torch.set_num_threads(1)
     return Sweep(kind, task, runs, out_dir, **options).run()
 
 
 def settings_of(run: SweepRun) -> dict[str, Any]:
     """The settings a sweep varies (or a DNC sweep fixes), as they are in this run."""
     c = run.train_config
-    out = {"learning_rate": c.learning_rate, "clip_norm": c.clip_norm, "optimizer": c.optimizer}
-    for name in ("memory_init", "use_links", "masked_lookup", "deallocate", "link_sharpness"):
+    out = {"learning_rate": c.learning_rate, "clipping": c.clipping, "clip_norm": c.clip_norm,
+           "clip_value": c.clip_value, "optimizer": c.optimizer}
+    for name in ("memory_init", "initial_weighting", "controller", "use_links", "masked_lookup", "deallocate", "link_sharpness"):
         if hasattr(run.model_config, name):
             out[name] = getattr(run.model_config, name)
     return out
@@ -689,10 +733,11 @@ def summary(result: RunResult) -> dict[str, Any]:
 
 
 def benchmark(task_name: str = "copy", kind: str = "ntm", seeds: int = 10, max_sequences: int = 1600,
-              progress: bool = False) -> dict[str, Any]:
+              progress: bool = False, workers: int = 1) -> dict[str, Any]:
     """Side by side in one process: ``seeds`` runs of a recipe trained one after another with
-    ``training.train``, then the same runs as one sweep. Each run trains ``max_sequences``
-    sequences (or fewer if it converges, the same on both sides), then validates once.
+    ``training.train`` (on this process's torch threads), then the same runs as one sweep (with
+    ``workers`` processes, as ``sweep``). Each run trains ``max_sequences`` sequences (or fewer
+    if it converges, the same on both sides), then validates once.
     Returns both times, the total training sequences per second of each and their ratio."""
     from .recipes import recipe
 
@@ -706,11 +751,11 @@ def benchmark(task_name: str = "copy", kind: str = "ntm", seeds: int = 10, max_s
         alone.append(train(build_model(kind, r.model_config), task, r.train_config, progress=progress))
     one_by_one = time.perf_counter() - start
     start = time.perf_counter()
-    batched = Sweep(kind, task, runs, progress=progress).run()
+    batched = sweep(kind, task, runs, workers=workers, progress=progress)
     together = time.perf_counter() - start
     sequences = sum(r.sequences for r in alone)
     return {"task": task_name, "model": kind, "seeds": seeds, "max_sequences": max_sequences,
-            "threads": torch.get_num_threads(), "sequences": sequences,
+            "threads": torch.get_num_threads(), "workers": workers, "sequences": sequences,
             "sequences_sweep": sum(r.sequences for r in batched),
             "seconds_one_by_one": round(one_by_one, 2), "seconds_sweep": round(together, 2),
             "sequences_per_second_one_by_one": round(sequences / one_by_one, 2),

@@ -35,6 +35,7 @@ from .regularisers import LossTerm, OutputMemoryPenalty
 from .tasks.base import Batch, bce_bits_per_sequence, bit_errors_per_sequence, masked_bce
 
 OPTIMIZERS = ("adam", "rmsprop")
+CLIPPINGS = ("norm", "value", "none")
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,12 @@ class TrainConfig:
     batch_size: int = 16
     optimizer: str = "adam"  # or "rmsprop": the paper's, with momentum 0.9
     learning_rate: float = 3e-3
+    # Gradient clipping (``clip_gradients``): "norm" scales the whole gradient down to a global
+    # norm of at most ``clip_norm``; "value" clamps every gradient value to [-clip_value,
+    # clip_value], as the NTM paper's (Graves 2013) RMSprop setup did; "none" leaves it alone.
+    clipping: str = "norm"
     clip_norm: float = 10.0  # global gradient norm
+    clip_value: float = 10.0
     max_sequences: int = 500_000
     max_seconds: float | None = None
     validation_size: int = 640  # as in Collier & Beel's protocol
@@ -84,8 +90,10 @@ class TrainConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"TrainConfig.{name} must be a positive integer, got {value!r}")
-        if not self.learning_rate > 0 or not self.clip_norm > 0:
-            raise ValueError("TrainConfig.learning_rate and clip_norm must be positive")
+        if not self.learning_rate > 0 or not self.clip_norm > 0 or not self.clip_value > 0:
+            raise ValueError("TrainConfig.learning_rate, clip_norm and clip_value must be positive")
+        if self.clipping not in CLIPPINGS:
+            raise ValueError(f"TrainConfig.clipping must be one of {CLIPPINGS}, got {self.clipping!r}")
         if not all(isinstance(m, int) and m > 0 for m in self.lr_milestones) or list(self.lr_milestones) != sorted(self.lr_milestones):
             raise ValueError(f"TrainConfig.lr_milestones must be increasing positive sequence counts, got {self.lr_milestones!r}")
         if not self.output_memory_penalty >= 0 or not (isinstance(self.output_memory_penalty_from, int)
@@ -111,6 +119,18 @@ SCHEDULE_FIELDS = ("lr_milestones", "lr_decay", "output_memory_penalty", "output
 def learning_rate_at(config: TrainConfig, sequences: int) -> float:
     """The learning rate after ``sequences`` training sequences (step decay at the milestones)."""
     return config.learning_rate * config.lr_decay ** sum(sequences >= m for m in config.lr_milestones)
+
+
+def clip_gradients(parameters, config: TrainConfig) -> Tensor:
+    """Clip the gradients of ``parameters`` in place as ``config.clipping`` says, and return
+    their global norm before clipping (non-finite if any gradient is: the caller's check)."""
+    parameters = [p for p in parameters if p.grad is not None]
+    if config.clipping == "norm":
+        return nn.utils.clip_grad_norm_(parameters, config.clip_norm)
+    norm = nn.utils.clip_grad_norm_(parameters, float("inf"))  # only measures
+    if config.clipping == "value":
+        nn.utils.clip_grad_value_(parameters, config.clip_value)
+    return norm
 
 
 def same_run(stored: dict | None, current: dict) -> bool:
@@ -396,7 +416,7 @@ def train(
         optimizer.zero_grad(set_to_none=True)
         if torch.isfinite(loss):
             loss.backward()
-            grad_norm = nn.utils.clip_grad_norm_(model.parameters(), config.clip_norm)
+            grad_norm = clip_gradients(model.parameters(), config)
         else:
             grad_norm = loss.detach()
         if not torch.isfinite(grad_norm):

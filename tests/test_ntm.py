@@ -504,3 +504,12 @@ def test_head_parameters_are_what_the_trace_addressed_with():
                                                params.beta[:, t])
         assert_close(content, trace.content[:, t])
     assert not model.heads._forward_hooks  # the hook is gone
+
+
+def test_initial_weighting_starts_focused_or_uniform():
+    focused = NTM(NTMConfig(num_slots=6)).initial_state(2).weights  # (B, H, N)
+    uniform = NTM(NTMConfig(num_slots=6, initial_weighting="uniform")).initial_state(2).weights
+    assert (focused[..., 0] > 0.99).all()
+    torch.testing.assert_close(uniform, torch.full_like(uniform, 1 / 6))
+    with pytest.raises(ValueError, match="initial_weighting must be one of"):
+        NTMConfig(initial_weighting="random")

@@ -73,6 +73,30 @@ def test_lstm_models_and_rmsprop_match_train(kind, config, optimizer):
         assert_same_history(result.history, alone(kind, r)[1].history)
 
 
+def test_clippings_and_initial_weightings_match_train():
+    # A clip value small enough to bite, no clipping, and a uniform initial weighting, in one sweep.
+    # The first two are one seed: clamping every value to 1e-3 must change its training.
+    runs = [SweepRun("value", TINY, replace(QUICK, clipping="value", clip_value=1e-3)),
+            SweepRun("none", TINY, replace(QUICK, clipping="none", clip_norm=1e-3)),
+            run(2, replace(TINY, initial_weighting="uniform"), clip_norm=1e-2)]
+    results = sweep("ntm", TASK, runs, progress=False)
+    for r, result in zip(runs, results):
+        assert_same_history(result.history, alone("ntm", r)[1].history)
+    assert abs(results[0].history[-1]["val_bce_bits"] - results[1].history[-1]["val_bce_bits"]) > 1e-3
+
+
+def test_worker_processes_give_the_results_of_one_sweep(tmp_path):
+    runs = [run(s, max_sequences=9) for s in range(3)]
+    together = sweep("ntm", TASK, runs, progress=False)
+    split = sweep("ntm", TASK, runs, tmp_path, workers=2, progress=False)
+    assert [r.name for r in split] == [r.name for r in runs]
+    for a, b in zip(together, split):
+        assert_same_history(a.history, b.history, rel=1e-6)
+        assert (tmp_path / b.name / "final.pt").is_file()
+    with pytest.raises(ValueError, match="workers must be a positive integer"):
+        sweep("ntm", TASK, runs, workers=0)
+
+
 def test_runs_stop_on_their_own():
     # One run converges at once (any error counts as converged), the others go on to the budget.
     runs = [run(0), run(1, converged_bit_errors=1e9), run(2, max_sequences=9)]
@@ -182,6 +206,25 @@ def test_the_sweep_command(tmp_path, capsys):
     assert stored["by_setting"]["memory_init"]["random"]["runs"] == 2
     with pytest.raises(SystemExit):
         main(["sweep", "--seeds", "x", "--out", str(tmp_path)])
+
+
+def test_the_sweep_command_lists_initial_weightings_and_clippings(tmp_path, capsys):
+    args = ["sweep", "--task", "copy", "--seeds", "0", "--initial-weighting", "focused,uniform",
+            "--clipping", "value,none", "--max-sequences", "8", "--batch-size", "8", "--validate-every", "1",
+            "--out", str(tmp_path), "--no-progress"]
+    assert main(args) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert [(r["settings"]["initial_weighting"], r["settings"]["clipping"]) for r in report["runs"]] == \
+        [("focused", "value"), ("focused", "none"), ("uniform", "value"), ("uniform", "none")]
+    uniform = load_checkpoint(report["runs"][2]["checkpoint"])
+    assert uniform.config.initial_weighting == "uniform"
+    assert main(["sweep", "--seeds", "0", "--controller", "lstm", "--max-sequences", "8", "--batch-size", "8",
+                 "--out", str(tmp_path / "lstm"), "--no-progress"]) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert report["runs"][0]["settings"]["controller"] == "lstm"
+    assert load_checkpoint(report["runs"][0]["checkpoint"]).config.controller == "lstm"
+    assert main(["sweep", "--model", "lstm", "--initial-weighting", "uniform", "--out", str(tmp_path)]) == 2
+    assert "--initial-weighting applies to --model ntm only" in capsys.readouterr().err
 
 
 def test_dnc_options_apply_to_every_run_of_a_sweep(tmp_path, capsys):

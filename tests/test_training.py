@@ -13,7 +13,7 @@ from ntm_lib import NTM, CopyTask, NTMConfig
 from ntm_lib.checkpoints import CheckpointError, load_checkpoint, read_checkpoint
 from ntm_lib.tasks import score
 from ntm_lib.regularisers import OutputMemoryPenalty
-from ntm_lib.training import (NonFiniteError, TrainConfig, evaluate, learning_rate_at, penalty_weight_at, train,
+from ntm_lib.training import (NonFiniteError, TrainConfig, clip_gradients, evaluate, learning_rate_at, penalty_weight_at, train,
                               training_loss, validation_set)
 
 TASK = CopyTask(min_length=1, max_length=4)
@@ -394,8 +394,10 @@ def test_optimizers(tmp_path, optimizer, state_keys):
     ({"optimizer": "sgd"}, r"TrainConfig.optimizer must be one of \('adam', 'rmsprop'\), got 'sgd'"),
     ({"batch_size": 0}, "TrainConfig.batch_size must be a positive integer, got 0"),
     ({"validate_every": 1.5}, "TrainConfig.validate_every must be a positive integer"),
-    ({"learning_rate": 0.0}, "learning_rate and clip_norm must be positive"),
-    ({"clip_norm": -1.0}, "learning_rate and clip_norm must be positive"),
+    ({"learning_rate": 0.0}, "learning_rate, clip_norm and clip_value must be positive"),
+    ({"clip_norm": -1.0}, "learning_rate, clip_norm and clip_value must be positive"),
+    ({"clip_value": 0.0}, "learning_rate, clip_norm and clip_value must be positive"),
+    ({"clipping": "max"}, "clipping must be one of"),
     ({"lr_milestones": (9, 3)}, "lr_milestones must be increasing positive sequence counts"),
     ({"lr_milestones": (0,)}, "lr_milestones must be increasing positive sequence counts"),
     ({"lr_decay": 0.0}, r"lr_decay must be in \(0, 1\]"),
@@ -495,3 +497,19 @@ def test_a_run_stored_before_a_field_existed_resumes_with_its_default():
     del stored["expected_targets"]  # as written before the field was added
     assert same_run(stored, asdict(QUICK))
     assert not same_run(stored, asdict(replace(QUICK, expected_targets=True)))
+
+
+@pytest.mark.parametrize("clipping, expected", [
+    ("norm", [0.6, -0.8, 0.0]),  # the gradient (3, -4, 0) scaled to norm 1
+    ("value", [1.0, -1.0, 0.0]),  # each value clamped to [-1, 1]
+    ("none", [3.0, -4.0, 0.0]),
+])
+def test_clip_gradients(clipping, expected):
+    weight = nn.Parameter(torch.zeros(3))
+    weight.grad = torch.tensor([3.0, -4.0, 0.0])
+    unused = nn.Parameter(torch.zeros(2))  # no gradient: ignored
+    config = TrainConfig(clipping=clipping, clip_norm=1.0, clip_value=1.0)
+    norm = clip_gradients([weight, unused], config)
+    assert norm.item() == pytest.approx(5.0)  # the norm before clipping, in every mode
+    torch.testing.assert_close(weight.grad, torch.tensor(expected))
+    assert unused.grad is None
