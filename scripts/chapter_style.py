@@ -7,8 +7,9 @@ reader who opens them sees them too), and the text outputs of every cell not tag
 
 - every line of a visible source is at most ``WIDTH`` columns;
 - no visible source carries a tool comment (``# NBVAL_...``, ``# noqa``): cell tags do that;
-- every line of a visible text output is at most ``WIDTH`` columns (tables go out as HTML by
-  ``ntm_lib.tables.Table``);
+- every line of a visible text output, and of a code block in a Markdown output (library
+  source shown by ``ntm_lib.viz.show_source``), is at most ``WIDTH`` columns (tables go out as
+  HTML by ``ntm_lib.tables.Table``);
 - no output is a stray repr such as ``Text(0.5, 1.0, ...)`` or ``[<matplotlib.lines...>]``;
 - no markdown uses a TeX macro that MathJax loads from an extension on demand (``\boldsymbol``,
   ``\color``, ``\cancel``, ...): the book ships MathJax without its extensions, so the page
@@ -39,6 +40,10 @@ def _text_outputs(cell) -> list[str]:
     for output in cell.get("outputs", []):
         if output.get("output_type") == "stream":
             texts.append(output.get("text", ""))
+        elif "text/markdown" in output.get("data", {}):  # e.g. viz.show_source: code blocks
+            markdown = output["data"]["text/markdown"]
+            markdown = "".join(markdown) if isinstance(markdown, list) else markdown
+            texts.extend(re.findall(r"```\w*\n(.*?)```", markdown, flags=re.S))
         elif "text/plain" in output.get("data", {}) and "text/html" not in output["data"] \
                 and "image/png" not in output["data"]:
             texts.append(output["data"]["text/plain"])

@@ -23,10 +23,13 @@ def test_the_checker_finds_what_it_should(tmp_path):
 
     cell = nbformat.v4.new_code_cell("x = 1  # noqa\n" + "y = " + "1 + " * 30 + "1")
     cell.outputs = [nbformat.v4.new_output("stream", text="z" * 100 + "\n"),
-                    nbformat.v4.new_output("execute_result", data={"text/plain": "Text(0.5, 1.0, 't')"})]
+                    nbformat.v4.new_output("execute_result", data={"text/plain": "Text(0.5, 1.0, 't')"}),
+                    nbformat.v4.new_output("display_data", data={  # shown library source, too wide
+                        "text/markdown": "```python\ndef f():\n    return " + "1 + " * 25 + "1\n```",
+                        "text/plain": "<IPython.core.display.Markdown object>"})]
     hidden = nbformat.v4.new_code_cell("w = " + "2 * " * 40 + "2", metadata={"tags": ["remove-cell"]})
     path = tmp_path / "nb.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[cell, hidden]), path)
     found = chapter_style.problems(path)
-    assert len(found) == 4 and all("cell 0" in f for f in found)
+    assert len(found) == 5 and all("cell 0" in f for f in found)
     assert any("tool comment" in f for f in found) and any("stray output" in f for f in found)

@@ -228,6 +228,13 @@ def test_page_renders(browser, site, path):
             .filter(el => el.offsetWidth > 0 && el.offsetHeight > 0).length""")
         assert search_fields == 1, f"{path}: {search_fields} visible search fields, expected 1"
 
+        # Code and its text outputs fit the page at 1280 pixels: no sideways scrolling (88
+        # columns, scripts/chapter_style.py, in the code font of _static/book.css).
+        scrolling = page.evaluate("""() => [...document.querySelectorAll('div.cell_input pre, div.cell_output pre')]
+            .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
+            .map(e => e.textContent.split('\\n').reduce((a, b) => a.length >= b.length ? a : b).slice(0, 100))""")
+        assert not scrolling, f"{path}: code boxes that scroll sideways at 1280 px, longest lines: {scrolling}"
+
         assert not log.external, f"{path}: requests to other hosts: {log.external}"
         assert not log.errors, f"{path}: " + "\n".join(log.errors)
 

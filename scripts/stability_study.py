@@ -1,0 +1,119 @@
+"""The stability studies of chapter 12: ten seeds of the copy NTM's recipe per setting, each
+setting changing one thing, all with the same budget (16,000 sequences), as batched sweeps.
+
+    python scripts/stability_study.py run [NAME ...] --runs runs/stability     # trains (minutes each)
+    python scripts/stability_study.py collect --runs runs/stability            # -> data/eval/stability/
+
+``run`` calls ``python -m ntm_lib sweep`` once per study (two worker processes, one torch thread
+each); a study that was interrupted resumes where it stopped. ``collect`` copies each sweep's
+report (every run's settings, result and validation history) to ``data/eval/stability/NAME.json``
+and writes ``NAME.md``: the command, the wall time, and one row per setting and per run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from ntm_lib.tables import Table  # noqa: E402
+from ntm_lib.viz_stability import sequences_to_converge, stability_rows, stability_table  # noqa: E402
+
+COMMON = ["--task", "copy", "--model", "ntm", "--seeds", "0-9", "--max-sequences", "16000",
+          "--workers", "2", "--no-progress"]
+# name: (the settings it varies, as sweep flags; the setting its table groups by; what it asks)
+STUDIES = {
+    "copy-memory-init": (["--memory-init", "constant,learned,random"], "memory_init",
+                         "Memory initialisation: constant, learned or random, with the heads' focused "
+                         "initial weighting (Collier & Beel's question)."),
+    "copy-symmetry": (["--memory-init", "constant,random", "--initial-weighting", "uniform"], "memory_init",
+                      "The symmetry: constant or random memory with a uniform initial weighting "
+                      "(compare the focused runs of copy-memory-init)."),
+    "copy-clipping": (["--clipping", "value,none"], "clipping",
+                      "Gradient clipping per value (at 10) or none, against the recipe's global norm "
+                      "at 10 (the constant runs of copy-memory-init)."),
+    "copy-optimizer": (["--optimizer", "rmsprop", "--learning-rate", "1e-4", "--clipping", "value"], "optimizer",
+                       "Graves' optimiser: RMSprop with momentum 0.9 at 1e-4, gradients clipped per value "
+                       "at 10, against the recipe's Adam at 3e-3."),
+    "copy-controller": (["--controller", "lstm"], "controller",
+                        "An LSTM controller of 100 units instead of the recipe's feed-forward one."),
+}
+
+
+def command(name: str, runs: Path) -> list[str]:
+    flags, _, _ = STUDIES[name]
+    return ["python", "-m", "ntm_lib", "sweep", *COMMON, *flags, "--out", str(runs / name)]
+
+
+def run(names: list[str], runs: Path) -> None:
+    for name in names:
+        argv = command(name, runs)
+        print(" ".join(argv), flush=True)
+        subprocess.run([sys.executable, *argv[1:]], check=True, cwd=ROOT,
+                       env={**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
+
+
+def markdown(name: str, report: dict) -> str:
+    flags, setting, question = STUDIES[name]
+    rows = stability_rows(report, setting)
+    per_run = Table(
+        [setting, "seed", "stopped", "sequences", "converged at", "final validation bit errors",
+         "non-finite batches"],
+        [[str(r["settings"][setting]), r["seed"], r["stopped"], r["sequences"],
+          sequences_to_converge(r) or "-", round(r["val_bit_errors"], 3), r["nonfinite_batches"]]
+         for r in report["runs"]])
+    sessions = report.get("sessions", [])
+    return "\n".join([
+        f"# Stability study `{name}`", "", question, "",
+        "Command (`OMP_NUM_THREADS=1`; the sweep's two worker processes use one thread each):", "",
+        "    " + " ".join(report["command"]), "",
+        "The copy NTM recipe (`ntm_lib.recipes`: feed-forward controller unless the command says "
+        "otherwise, N = 128, M = 20, Adam 3e-3, batch 16, global-norm clip 10, constant memory, "
+        "focused initial weighting) with the settings above, seeds 0-9, each run stopped at its "
+        "first validation below 0.1 bit errors per sequence (640 validation sequences, every 200 "
+        "batches = 3,200 sequences) or at 16,000 sequences.", "",
+        f"**Time: {report['seconds_all_sessions']:,.0f} s** for {len(report['runs'])} runs "
+        f"({sum(r['sequences'] for r in report['runs']):,d} training sequences) in "
+        f"{len(sessions)} session(s), on {platform.machine()} with 2 cores, torch {torch.__version__}.", "",
+        stability_table(rows, setting).to_markdown(), "",
+        "Sequences to converge are counted at the validations: 6,400 means between 3,201 and 6,400. "
+        "Medians are over the runs that converged.", "",
+        per_run.to_markdown(), "",
+    ])
+
+
+def collect(runs: Path, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for name in STUDIES:
+        stored = runs / name / "sweep.json"
+        if not stored.is_file():
+            print(f"{name}: no {stored}, skipped")
+            continue
+        report = json.loads(stored.read_text())
+        for entry in report["runs"]:  # checkpoints stay with the runs, not in the book's data
+            entry["checkpoint"] = None
+        (out / f"{name}.json").write_text(json.dumps(report, indent=1) + "\n")
+        (out / f"{name}.md").write_text(markdown(name, report))
+        print(f"{name}: {len(report['runs'])} runs -> {out / name}.json, .md")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("action", choices=["run", "collect"])
+    parser.add_argument("names", nargs="*", help="studies to run (default: all), of " + ", ".join(STUDIES))
+    parser.add_argument("--runs", type=Path, default=ROOT / "runs" / "stability")
+    parser.add_argument("--out", type=Path, default=ROOT / "data" / "eval" / "stability")
+    args = parser.parse_args()
+    if args.action == "run":
+        run(args.names or list(STUDIES), args.runs)
+    else:
+        collect(args.runs, args.out)
