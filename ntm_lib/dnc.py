@@ -230,44 +230,97 @@ class DNC(nn.Module):
 
     def step(self, x: Tensor, state: DNCState, trace: list | None = None, *, t: int = 0,
              intervention: Intervention = NO_INTERVENTION) -> tuple[Tensor, DNCState]:
-        """One time step. x: (B, input_size). Returns features [controller, reads] (B, C + R*M).
-        ``intervention``: hooks at the step's fixed points, as in ``NTM.step``."""
+        """One time step. x: (B, input_size). Returns features [controller, reads]
+        (B, C + R*M). ``intervention``: hooks at the step's fixed points, as in
+        ``NTM.step``."""
         c = self.config
         controller_reads = intervention.controller_reads(t, state.reads)  # (B, R, M)
-        controller_input = torch.cat([x, controller_reads.flatten(1)], dim=-1)  # (B, I + R*M)
-        features, controller_state = self.controller(controller_input, state.controller)  # (B, C)
+        # (B, I + R*M)
+        controller_input = torch.cat([x, controller_reads.flatten(1)], dim=-1)
+        # (B, C)
+        features, controller_state = self.controller(controller_input, state.controller)
         p = self.interface(features)
         # Dynamic allocation, then the write (Methods, "Writing").
         retention = dnc.retention(p.free_gates, state.read_weights)  # (B, N)
         usage = dnc.usage(state.usage, state.write_weights, retention)
         allocation = dnc.allocation(usage)
-        before = dnc.deallocated(state.memory, retention) if c.deallocate else state.memory  # (B, N, M)
-        write_content = self.content(state.memory, p.write_key, p.write_strength, p.write_mask)  # (B, N)
-        write_weights = dnc.write_weighting(allocation, write_content, p.allocation_gate, p.write_gate)
-        written = intervention.write_weights(t, write_weights.unsqueeze(1)).squeeze(1)  # (B, N)
-        erase, add = intervention.erase_add(t, p.erase.unsqueeze(1), p.write_vector.unsqueeze(1))  # (B, 1, M) each
+        # (B, N, M)
+        before = (
+            dnc.deallocated(state.memory, retention) if c.deallocate else state.memory
+        )
+        # (B, N)
+        write_content = self.content(
+            state.memory, p.write_key, p.write_strength, p.write_mask
+        )
+        write_weights = dnc.write_weighting(
+            allocation, write_content, p.allocation_gate, p.write_gate
+        )
+        # (B, N)
+        written = intervention.write_weights(t, write_weights.unsqueeze(1)).squeeze(1)
+        # (B, 1, M) each
+        erase, add = intervention.erase_add(
+            t, p.erase.unsqueeze(1), p.write_vector.unsqueeze(1)
+        )
         erase, add = erase.squeeze(1), add.squeeze(1)
-        memory = intervention.memory(t, state.memory, write(before, written, erase, add))
-        # Temporal links, then the reads of the memory just written (Methods, "Reading").
-        read_content = self.content(memory.unsqueeze(1), p.read_keys, p.read_strengths, p.read_masks)  # (B, R, N)
+        memory = intervention.memory(
+            t, state.memory, write(before, written, erase, add)
+        )
+        # Temporal links, then the reads of the memory just written
+        # (Methods, "Reading").
+        # (B, R, N)
+        read_content = self.content(
+            memory.unsqueeze(1), p.read_keys, p.read_strengths, p.read_masks
+        )
         if c.use_links:
             link = dnc.link(state.link, state.precedence, write_weights)  # (B, N, N)
             precedence = dnc.precedence(state.precedence, write_weights)
-            forward, backward = dnc.directional_weightings(link, state.read_weights)  # (B, R, N) each
+            # (B, R, N) each
+            forward, backward = dnc.directional_weightings(link, state.read_weights)
             if c.link_sharpness:
                 forward = dnc.sharpened(forward, p.forward_sharpness)
                 backward = dnc.sharpened(backward, p.backward_sharpness)
-            read_weights = dnc.read_weighting(backward, read_content, forward, p.read_modes)
+            read_weights = dnc.read_weighting(
+                backward, read_content, forward, p.read_modes
+            )
         else:  # the ablation: content reads only, nothing linked
             link, precedence, read_weights = state.link, state.precedence, read_content
-            p = p._replace(read_modes=CONTENT_ONLY.to(read_content).expand_as(p.read_modes))
-        reads = intervention.reads(t, read(memory.unsqueeze(1), read_weights))  # (B, R, M)
+            p = p._replace(
+                read_modes=CONTENT_ONLY.to(read_content).expand_as(p.read_modes)
+            )
+        # (B, R, M)
+        reads = intervention.reads(t, read(memory.unsqueeze(1), read_weights))
         if trace is not None:
-            trace.append((usage, allocation, write_content, write_weights, p.free_gates, p.allocation_gate,
-                          p.write_gate, p.read_modes, read_weights, link, erase, add, reads, memory))
+            trace.append(
+                (
+                    usage,
+                    allocation,
+                    write_content,
+                    write_weights,
+                    p.free_gates,
+                    p.allocation_gate,
+                    p.write_gate,
+                    p.read_modes,
+                    read_weights,
+                    link,
+                    erase,
+                    add,
+                    reads,
+                    memory,
+                )
+            )
         output_reads = intervention.output_reads(t, reads)
-        output_features = torch.cat([features, output_reads.flatten(1)], dim=-1)  # (B, C + R*M)
-        new_state = DNCState(memory, reads, read_weights, write_weights, usage, link, precedence, controller_state)
+        # (B, C + R*M)
+        output_features = torch.cat([features, output_reads.flatten(1)], dim=-1)
+        new_state = DNCState(
+            memory,
+            reads,
+            read_weights,
+            write_weights,
+            usage,
+            link,
+            precedence,
+            controller_state,
+        )
         return output_features, new_state
 
     def content(self, memory: Tensor, key: Tensor, strength: Tensor, mask: Tensor | None) -> Tensor:

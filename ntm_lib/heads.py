@@ -55,12 +55,16 @@ class Heads(nn.Module):
         batch = features.shape[0]
         out = self.linear(features)  # (B, out)
         addressing_part = out[:, : self.num_heads * self.addressing_size]
-        addressing_part = addressing_part.view(batch, self.num_heads, self.addressing_size)  # (B, H, A)
+        # (B, H, A)
+        addressing_part = addressing_part.view(
+            batch, self.num_heads, self.addressing_size
+        )
         key, beta, g, gamma, s = torch.split(
             addressing_part, [self.word_size, 1, 1, 1, self.shift_size], dim=-1
         )
         write_part = out[:, self.num_heads * self.addressing_size :]
-        write_part = write_part.view(batch, self.num_write, 2 * self.word_size)  # (B, W, 2M)
+        # (B, W, 2M)
+        write_part = write_part.view(batch, self.num_write, 2 * self.word_size)
         erase, add = torch.split(write_part, [self.word_size, self.word_size], dim=-1)
         return HeadParams(
             key=torch.tanh(key),

@@ -167,27 +167,37 @@ class NTM(nn.Module):
 
     def step(self, x: Tensor, state: NTMState, trace: list | None = None, *, t: int = 0,
              intervention: Intervention = NO_INTERVENTION) -> tuple[Tensor, NTMState]:
-        """One time step. x: (B, input_size). Returns features [controller, reads] (B, C + R*M).
-        ``intervention`` changes what the step uses at its hook points (``ntm_lib.interventions``);
-        ``t`` is the step's index, which it is told."""
+        """One time step. x: (B, input_size). Returns features [controller, reads]
+        (B, C + R*M). ``intervention`` changes what the step uses at its hook points
+        (``ntm_lib.interventions``); ``t`` is the step's index, which it is told."""
         c = self.config
         controller_reads = intervention.controller_reads(t, state.reads)  # (B, R, M)
-        controller_input = torch.cat([x, controller_reads.flatten(1)], dim=-1)  # (B, I + R*M)
-        features, controller_state = self.controller(controller_input, state.controller)  # (B, C)
+        # (B, I + R*M)
+        controller_input = torch.cat([x, controller_reads.flatten(1)], dim=-1)
+        # (B, C)
+        features, controller_state = self.controller(controller_input, state.controller)
         p = self.heads(features)
         memory = state.memory.unsqueeze(1)  # (B, 1, N, M): broadcast over heads
-        weights, stages = address(memory, state.weights, p.key, p.beta, p.g, p.s, p.gamma)  # (B, H, N)
+        # (B, H, N)
+        weights, stages = address(
+            memory, state.weights, p.key, p.beta, p.g, p.s, p.gamma
+        )
         read_weights = weights[:, : c.num_read_heads]  # (B, R, N)
         reads = intervention.reads(t, read(memory, read_weights))  # (B, R, M)
-        write_weights = intervention.write_weights(t, weights[:, c.num_read_heads:])  # (B, W, N)
+        # (B, W, N)
+        write_weights = intervention.write_weights(t, weights[:, c.num_read_heads:])
         erase, add = intervention.erase_add(t, p.erase, p.add)  # (B, W, M) each
-        new_memory = WRITE_RULES[c.write_rule](state.memory, write_weights, erase, add) if c.num_write_heads \
+        new_memory = (
+            WRITE_RULES[c.write_rule](state.memory, write_weights, erase, add)
+            if c.num_write_heads
             else state.memory
+        )
         new_memory = intervention.memory(t, state.memory, new_memory)
         if trace is not None:
             trace.append((*stages[:3], weights, erase, add, reads, new_memory))
         output_reads = intervention.output_reads(t, reads)
-        output_features = torch.cat([features, output_reads.flatten(1)], dim=-1)  # (B, C + R*M)
+        # (B, C + R*M)
+        output_features = torch.cat([features, output_reads.flatten(1)], dim=-1)
         return output_features, NTMState(new_memory, reads, weights, controller_state)
 
     def forward(
@@ -249,17 +259,21 @@ def head_parameters(model: nn.Module, inputs: Tensor) -> HeadParams:
     return HeadParams(*(torch.stack(column, dim=1) for column in zip(*steps)))
 
 
-def state_dict_for_slots(state_dict: dict[str, Tensor], num_slots: int) -> dict[str, Tensor]:
-    """The same NTM (or DNC) weights for a memory of ``num_slots`` slots (``num_slots`` of the config).
+def state_dict_for_slots(
+    state_dict: dict[str, Tensor], num_slots: int
+) -> dict[str, Tensor]:
+    """The same NTM (or DNC) weights for a memory of ``num_slots`` slots (``num_slots``
+    of the config).
 
-    No weight of the controller, the heads or the output layer depends on the number of slots N:
-    heads address memory by content (eq. 6) and by circular shifts (eq. 8), both defined for any
-    N (NTM paper, section 3); the DNC's allocation and links are defined for any N too. Only the
-    start depends on N: the NTM's learned initial weighting logits (H, N) and the initial memory
-    (N, M). New slots get each head's lowest initial logit, so the start weighting hardly moves,
-    and the initial memory of slot 0 (for a constant memory: the constant); with fewer slots the
-    first ``num_slots`` are kept. Chapter 8 uses this to give the N-gram NTM more slots than its
-    sequences have steps.
+    No weight of the controller, the heads or the output layer depends on the number of
+    slots N: heads address memory by content (eq. 6) and by circular shifts (eq. 8),
+    both defined for any N (NTM paper, section 3); the DNC's allocation and links are
+    defined for any N too. Only the start depends on N: the NTM's learned initial
+    weighting logits (H, N) and the initial memory (N, M). New slots get each head's
+    lowest initial logit, so the start weighting hardly moves, and the initial memory of
+    slot 0 (for a constant memory: the constant); with fewer slots the first
+    ``num_slots`` are kept. Chapter 8 uses this to give the N-gram NTM more slots than
+    its sequences have steps.
     """
     if not isinstance(num_slots, int) or num_slots < 1:
         raise ValueError(f"num_slots must be a positive integer, got {num_slots!r}")
@@ -269,14 +283,19 @@ def state_dict_for_slots(state_dict: dict[str, Tensor], num_slots: int) -> dict[
     if extra <= 0:
         resized["memory_init.initial"] = memory[:num_slots].clone()
     else:
-        resized["memory_init.initial"] = torch.cat([memory, memory[:1].expand(extra, -1)], dim=0)
-    if "initial_weight_logits" in state_dict:  # the NTM's heads start from a learned weighting
+        resized["memory_init.initial"] = torch.cat(
+            [memory, memory[:1].expand(extra, -1)], dim=0
+        )
+    # the NTM's heads start from a learned weighting
+    if "initial_weight_logits" in state_dict:
         logits = state_dict["initial_weight_logits"]  # (H, N)
         if extra <= 0:
             resized["initial_weight_logits"] = logits[:, :num_slots].clone()
         else:
             lowest = logits.min(dim=1, keepdim=True).values  # (H, 1)
-            resized["initial_weight_logits"] = torch.cat([logits, lowest.expand(-1, extra)], dim=1)
+            resized["initial_weight_logits"] = torch.cat(
+                [logits, lowest.expand(-1, extra)], dim=1
+            )
     return resized
 
 

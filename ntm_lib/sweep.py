@@ -86,7 +86,8 @@ VARIABLE_MODEL_FIELDS = ("memory_init", "initial_weighting")
 
 @dataclass(frozen=True)
 class SweepRun:
-    """One run of a sweep: a seed, a model config and a training config (whose seed is ``seed``)."""
+    """One run of a sweep: a seed, a model config and a training config
+    (whose seed is ``seed``)."""
 
     name: str  # its folder under the sweep's output folder
     model_config: Any

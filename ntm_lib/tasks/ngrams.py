@@ -149,19 +149,21 @@ def context_index(bits: Tensor, order: int = 6) -> Tensor:
 
 
 def bayes_optimal_probabilities(bits: Tensor, order: int = 6) -> Tensor:
-    r"""The Bayes-optimal P(next bit = 1) after each step (NTM paper, section 4.4), (B, T).
+    r"""The Bayes-optimal P(next bit = 1) after each step (NTM paper, section 4.4),
+    (B, T).
 
     bits: (B, T) or (B, T, 1) of 0/1. Entry t predicts bit t+1 from bits 0 .. t:
-    (N_1 + 1/2) / (N_1 + N_0 + 1), N_1 and N_0 counting the bits 0 .. t whose context was the
-    context of bit t+1 and that were 1 and 0 (contexts zero-padded as in generation). This is
-    the posterior mean of p_c under the Beta(1/2, 1/2) prior. The last entry predicts a bit
-    beyond the sequence; it is masked out of every cost.
+    (N_1 + 1/2) / (N_1 + N_0 + 1), N_1 and N_0 counting the bits 0 .. t whose context
+    was the context of bit t+1 and that were 1 and 0 (contexts zero-padded as in
+    generation). This is the posterior mean of p_c under the Beta(1/2, 1/2) prior. The
+    last entry predicts a bit beyond the sequence; it is masked out of every cost.
     """
     bits = _as_bits(bits)
     batch_size, steps = bits.shape
     contexts = 2 ** (order - 1)
     rows = torch.arange(batch_size)
-    counts = torch.zeros(batch_size, contexts, 2)  # [b, c, v]: how often c was followed by v
+    # [b, c, v]: how often c was followed by v
+    counts = torch.zeros(batch_size, contexts, 2)
     probabilities = torch.zeros(batch_size, steps)
     context = torch.zeros(batch_size, dtype=torch.long)  # context of bit t
     for t in range(steps):
