@@ -123,6 +123,19 @@ def _variant_of(key: str) -> str | None:
     return parts[2] if len(parts) == 3 else None
 
 
+def retrain_command(key: str, directory: Path | None = None, width: int = 88) -> str:
+    """The command a reader types to train the shipped run ``key`` again from scratch, wrapped
+    to ``width`` columns (``wrap_command``): its budget in sequences, so that it stops at the
+    same point on any machine, and no ``--ship``, which would replace the shipped model with the
+    new one (``reproduce`` in the manifest is the command that does ship); it writes to
+    ``runs/<key>``."""
+    entries = manifest(directory)
+    if key not in entries:
+        raise KeyError(f"no shipped run {key!r}; shipped: {', '.join(sorted(entries))}")
+    run = RunRecord.from_dict({**entries[key]["run"], "out": f"runs/{key}"})
+    return wrap_command(run.command({name: entry["file"] for name, entry in entries.items()}), width)
+
+
 def reproduce_command(key: str, entries: dict[str, Any]) -> str:
     """The command that trains the shipped run ``key`` again and ships it under the same key,
     rendered from its run record (``entries[key]["run"]``, budgeted by sequences)."""

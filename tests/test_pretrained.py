@@ -190,3 +190,17 @@ def test_wrap_command_is_the_same_command_in_lines_that_fit():
     assert all(len(line) <= 60 for line in wrapped.splitlines())
     assert shlex.split(wrapped.replace("\\\n", " ")) == shlex.split(command)
     assert "--seed 0" in wrapped and wrap_command("python -m x", 60) == "python -m x"
+
+
+@pytest.mark.parametrize("key", sorted(pretrained.manifest()))
+def test_retrain_command_is_the_reproducing_run_without_shipping(key):
+    command = pretrained.retrain_command(key)
+    assert all(len(line) <= 88 for line in command.splitlines())
+    argv = shlex.split(command.replace("\\\n", " "))
+    assert "--ship" not in argv and "--max-seconds" not in argv and "--max-sequences" in argv
+    assert argv[argv.index("--out") + 1] == f"runs/{key}"
+    reproduce = shlex.split(pretrained.manifest()[key]["reproduce"])
+    kept = [a for a in reproduce if a not in ("--ship", "--no-progress", "--variant")]
+    assert argv[argv.index("--max-sequences") + 1] == kept[kept.index("--max-sequences") + 1]
+    with pytest.raises(KeyError, match="no shipped run"):
+        pretrained.retrain_command("copy-nothing")
