@@ -52,6 +52,26 @@ def by_setting(study: Mapping[str, Any], setting: str = "memory_init") -> dict[A
     return groups
 
 
+def runs_with(study: Mapping[str, Any], **settings: Any) -> list[Mapping[str, Any]]:
+    """The runs of ``study`` whose settings have these values, e.g. ``runs_with(study,
+    memory_init="constant")``. A setting a run does not record counts as not matching."""
+    missing = object()
+    return [run for run in study["runs"]
+            if all(run["settings"].get(name, missing) == value for name, value in settings.items())]
+
+
+def combined(parts: Mapping[str, Sequence[Mapping[str, Any]]], setting: str = "configuration") -> dict[str, Any]:
+    """One study made of groups of runs from any studies, ``{label: runs}``: each run is copied
+    with ``settings[setting] = label``, so that the tables and figures here group by the labels,
+    in the order given (e.g. the focused runs of one study beside the uniform runs of another)."""
+    runs = []
+    for label, group in parts.items():
+        if not group:
+            raise ValueError(f"the group {label!r} has no runs")
+        runs.extend({**run, "settings": {**run["settings"], setting: label}} for run in group)
+    return {"runs": runs}
+
+
 def converged_fraction(runs: Sequence[Mapping[str, Any]], sequences: Sequence[int],
                        threshold: float = 0.1) -> np.ndarray:
     """For each budget in ``sequences``: the fraction of ``runs`` that had converged by then."""

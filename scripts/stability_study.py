@@ -32,15 +32,19 @@ COMMON = ["--task", "copy", "--model", "ntm", "--seeds", "0-9", "--max-sequences
           "--workers", "2", "--no-progress"]
 # name: (the settings it varies, as sweep flags; the setting its table groups by; what it asks)
 STUDIES = {
-    "copy-memory-init": (["--memory-init", "constant,learned,random"], "memory_init",
-                         "Memory initialisation: constant, learned or random, with the heads' focused "
-                         "initial weighting (Collier & Beel's question)."),
+    "copy-memory-init-rerun": (["--memory-init", "constant,learned,random"], "memory_init",
+                               "Memory initialisation: constant, learned or random, with the heads' "
+                               "focused initial weighting (Collier & Beel's question). The same runs "
+                               "as `copy-memory-init` (made before the memory operations were rewritten, "
+                               "in one process: `copy-memory-init.md`), with arithmetic that differs in "
+                               "rounding only, and random memories drawn from the generator `train` uses "
+                               "now."),
     "copy-symmetry": (["--memory-init", "constant,random", "--initial-weighting", "uniform"], "memory_init",
                       "The symmetry: constant or random memory with a uniform initial weighting "
-                      "(compare the focused runs of copy-memory-init)."),
+                      "(compare the focused runs of copy-memory-init-rerun)."),
     "copy-clipping": (["--clipping", "value,none"], "clipping",
                       "Gradient clipping per value (at 10) or none, against the recipe's global norm "
-                      "at 10 (the constant runs of copy-memory-init)."),
+                      "at 10 (the constant runs of copy-memory-init-rerun)."),
     "copy-optimizer": (["--optimizer", "rmsprop", "--learning-rate", "1e-4", "--clipping", "value"], "optimizer",
                        "Graves' optimiser: RMSprop with momentum 0.9 at 1e-4, gradients clipped per value "
                        "at 10, against the recipe's Adam at 3e-3."),
@@ -49,9 +53,13 @@ STUDIES = {
 }
 
 
+# The folder of a study under --runs, where it is not the study's name.
+FOLDERS = {"copy-memory-init-rerun": "copy-memory-init"}
+
+
 def command(name: str, runs: Path) -> list[str]:
     flags, _, _ = STUDIES[name]
-    return ["python", "-m", "ntm_lib", "sweep", *COMMON, *flags, "--out", str(runs / name)]
+    return ["python", "-m", "ntm_lib", "sweep", *COMMON, *flags, "--out", str(runs / FOLDERS.get(name, name))]
 
 
 def run(names: list[str], runs: Path) -> None:
@@ -94,7 +102,7 @@ def markdown(name: str, report: dict) -> str:
 def collect(runs: Path, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for name in STUDIES:
-        stored = runs / name / "sweep.json"
+        stored = runs / FOLDERS.get(name, name) / "sweep.json"
         if not stored.is_file():
             print(f"{name}: no {stored}, skipped")
             continue

@@ -109,3 +109,15 @@ def test_plot_weightings_one_panel_each():
     fig = vs.plot_weightings({"uniform": [0.25] * 4, "focused": [1.0, 0.0, 0.0, 0.0]}, title="t")
     assert len(fig.axes) == 2 and fig.axes[1].get_title() == "focused"
     assert [p.get_height() for p in fig.axes[1].patches] == [1.0, 0.0, 0.0, 0.0]
+
+
+def test_runs_with_and_combined_regroup_runs_of_several_studies():
+    a_runs = vs.runs_with(STUDY, memory_init="a")
+    assert len(a_runs) == 3 and vs.runs_with(STUDY, memory_init="z") == []
+    assert vs.runs_with(STUDY, clipping="norm") == []  # a setting no run records
+    study = vs.combined({"first": a_runs, "second": vs.runs_with(STUDY, memory_init="b")})
+    rows = vs.stability_rows(study, "configuration")
+    assert [(r["configuration"], r["runs"]) for r in rows] == [("first", 3), ("second", 2)]
+    assert STUDY["runs"][0]["settings"] == {"memory_init": "a"}  # the originals are not changed
+    with pytest.raises(ValueError, match="no runs"):
+        vs.combined({"empty": []})
