@@ -52,6 +52,20 @@ def by_setting(study: Mapping[str, Any], setting: str = "memory_init") -> dict[A
     return groups
 
 
+def fell_back(run: Mapping[str, Any], learned: float = 5.0, lost: float = 20.0) -> bool:
+    """True if the run lost what it had learned: a validation with more than ``lost`` bit errors
+    per sequence after an earlier one with fewer than ``learned``. On copy (lengths 1-20) a model
+    that outputs 0 for every bit makes about 42, so the defaults mean "had learned most of the
+    task, then was about half-way back to guessing". A loss that blows up without turning
+    non-finite shows here, not in the non-finite counts."""
+    had_learned = False
+    for record in run["history"]:
+        if had_learned and record["val_bit_errors"] > lost:
+            return True
+        had_learned = had_learned or record["val_bit_errors"] < learned
+    return False
+
+
 def runs_with(study: Mapping[str, Any], **settings: Any) -> list[Mapping[str, Any]]:
     """The runs of ``study`` whose settings have these values, e.g. ``runs_with(study,
     memory_init="constant")``. A setting a run does not record counts as not matching."""
@@ -90,33 +104,19 @@ def median(values: Sequence[float]) -> float | None:
 def stability_rows(study: Mapping[str, Any], setting: str = "memory_init",
                    threshold: float = 0.1) -> list[dict[str, Any]]:
     """One row per value of ``setting``: runs, converged, median / fewest / most sequences to
-    converge (over the runs that converged), runs that stopped on a non-finite loss or gradient,
-    non-finite batches in all."""
+    converge (over the runs that converged), runs that fell back (``fell_back``), runs that
+    stopped on a non-finite loss or gradient, non-finite batches in all."""
     rows = []
     for value, runs in by_setting(study, setting).items():
         needed = [n for n in (sequences_to_converge(r, threshold) for r in runs) if n is not None]
         rows.append({
             setting: value, "runs": len(runs), "converged": len(needed),
             "median": median(needed), "fewest": min(needed, default=None), "most": max(needed, default=None),
+            "fell_back": sum(fell_back(r) for r in runs),
             "stopped_nonfinite": sum(r.get("stopped") == "nonfinite" for r in runs),
             "nonfinite_batches": sum(r["nonfinite_batches"] for r in runs),
         })
     return rows
-
-
-def format_stability_table(rows: Sequence[Mapping[str, Any]], setting: str = "memory_init") -> str:
-    """The rows of ``stability_rows`` as a fixed-width text table (numbers rounded as printed)."""
-
-    def count(n):
-        return "-" if n is None else f"{n:,.0f}"
-
-    lines = [f"{setting:12s} {'converged':>9s} {'median':>8s} {'fewest':>8s} {'most':>8s} "
-             f"{'stopped non-finite':>18s} {'non-finite batches':>18s}"]
-    for row in rows:
-        lines.append(f"{str(row[setting]):12s} {row['converged']:>4d} / {row['runs']:<2d} {count(row['median']):>8s} "
-                     f"{count(row['fewest']):>8s} {count(row['most']):>8s} {row['stopped_nonfinite']:>18d} "
-                     f"{row['nonfinite_batches']:>18d}")
-    return "\n".join(lines)
 
 
 def stability_table(rows: Sequence[Mapping[str, Any]], setting: str = "memory_init") -> Table:
@@ -127,10 +127,10 @@ def stability_table(rows: Sequence[Mapping[str, Any]], setting: str = "memory_in
     def count(n):
         return "-" if n is None else n
 
-    header = [setting, "converged", "median", "fewest", "most", "stopped non-finite",
+    header = [setting, "converged", "median", "fewest", "most", "fell back", "stopped non-finite",
               "non-finite batches"]
     body = [[str(row[setting]), f"{row['converged']} / {row['runs']}", count(row["median"]),
-             count(row["fewest"]), count(row["most"]), row["stopped_nonfinite"],
+             count(row["fewest"]), count(row["most"]), row["fell_back"], row["stopped_nonfinite"],
              row["nonfinite_batches"]] for row in rows]
     return Table(header, body)
 
@@ -195,6 +195,36 @@ def plot_sequences_to_converge(study: Mapping[str, Any], setting: str = "memory_
     ax.grid(axis="y", alpha=0.3)
     ax.legend(loc="lower right", fontsize="small")
     ax.set_title(title or f"sequences to converge (< {threshold} bit errors), by {setting}")
+    fig.tight_layout()
+    return fig
+
+
+def plot_validation_curves(study: Mapping[str, Any], setting: str = "memory_init", threshold: float = 0.1,
+                           title: str | None = None):
+    """Every run's validation bit errors against sequences seen, one panel per value of
+    ``setting`` (same axes), on a log scale that shows both the plateau near guessing and the
+    approach to ``threshold`` (drawn dashed). Runs that fell back (``fell_back``) are drawn in
+    red, the others in grey."""
+    plt = _plt()
+    groups = by_setting(study, setting)
+    fig, axes = plt.subplots(1, len(groups), figsize=(2.6 * len(groups) + 0.6, 3.0), sharex=True,
+                             sharey=True, squeeze=False)
+    for ax, (value, runs) in zip(axes[0], groups.items()):
+        for run in runs:
+            xs = [0] + [int(r["sequences"]) for r in run["history"]]
+            ys = [np.nan] + [max(r["val_bit_errors"], 1e-2) for r in run["history"]]  # 0 drawn at 0.01
+            back = fell_back(run)
+            ax.plot(xs, ys, marker="o", markersize=3, linewidth=1.4 if back else 0.9,
+                    color="C3" if back else "0.55", zorder=3 if back else 2)
+        ax.axhline(threshold, color="black", linestyle="--", linewidth=0.8)
+        ax.set_yscale("log")
+        ax.set_title(str(value), fontsize="medium")
+        ax.set_xlabel("sequences seen")
+        ax.grid(alpha=0.3)
+        ax.tick_params(axis="x", labelrotation=30)
+    axes[0][0].set_ylabel("validation bit errors\nper sequence (0 drawn at 0.01)")
+    if title:
+        fig.suptitle(title)
     fig.tight_layout()
     return fig
 

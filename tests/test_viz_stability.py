@@ -62,11 +62,17 @@ def test_stability_rows_and_table():
     assert (b["converged"], b["median"], b["stopped_nonfinite"], b["nonfinite_batches"]) == (1, 100, 1, 10)
     none = vs.stability_rows({"runs": [run("c", [3.0])]})[0]
     assert none["median"] is None and none["fewest"] is None
-    text = vs.format_stability_table(rows + [none])
-    lines = text.splitlines()
-    assert len(lines) == 4 and "converged" in lines[0]
-    assert lines[1].split()[:6] == ["a", "2", "/", "3", "250", "200"]
-    assert lines[3].split()[4:7] == ["-", "-", "-"]
+    assert a["fell_back"] == 0 and b["fell_back"] == 0
+
+
+def test_fell_back_is_losing_what_was_learned():
+    assert vs.fell_back(run("a", [30.0, 4.0, 25.0]))  # learned, then lost
+    assert not vs.fell_back(run("a", [30.0, 25.0, 4.0]))  # only learning
+    assert not vs.fell_back(run("a", [4.0, 19.0, 2.0]))  # a setback, not half-way to guessing
+    assert vs.fell_back(run("a", [4.0, 19.0]), lost=10.0)
+    rows = vs.stability_rows({"runs": [run("a", [30.0, 4.0, 25.0]), run("a", [4.0, 0.0])]})
+    assert rows[0]["fell_back"] == 1
+    assert vs.stability_table(rows).header[5] == "fell back" and vs.stability_table(rows).rows[0][5] == 1
 
 
 def test_stability_table_has_one_row_per_setting_and_a_dash_where_none_converged():
@@ -121,3 +127,12 @@ def test_runs_with_and_combined_regroup_runs_of_several_studies():
     assert STUDY["runs"][0]["settings"] == {"memory_init": "a"}  # the originals are not changed
     with pytest.raises(ValueError, match="no runs"):
         vs.combined({"empty": []})
+
+
+def test_plot_validation_curves_draws_every_run_and_marks_those_that_fell_back():
+    study = {"runs": [run("a", [30.0, 4.0, 25.0]), run("a", [30.0, 0.0]), run("b", [3.0])]}
+    fig = vs.plot_validation_curves(study)
+    assert [ax.get_title() for ax in fig.axes] == ["a", "b"]
+    curves = [line for line in fig.axes[0].get_lines() if len(line.get_xdata()) > 2]
+    assert len(curves) == 2 and curves[0].get_color() == "C3" and curves[1].get_color() == "0.55"
+    assert list(curves[1].get_ydata())[1:] == [30.0, 0.01]
