@@ -1,5 +1,6 @@
-"""The stability studies of chapter 12: ten seeds of the copy NTM's recipe per setting, each
-setting changing one thing, all with the same budget (16,000 sequences), as batched sweeps.
+"""The stability studies of chapter 12: ten seeds of an NTM recipe per setting, each setting
+changing one thing, all with the same budget (copy: 16,000 sequences; associative recall:
+32,000), as batched sweeps.
 
     python scripts/stability_study.py run [NAME ...] --runs runs/stability     # trains (minutes each)
     python scripts/stability_study.py collect --runs runs/stability            # -> data/eval/stability/
@@ -28,28 +29,33 @@ sys.path.insert(0, str(ROOT))
 from ntm_lib.tables import Table  # noqa: E402
 from ntm_lib.viz_stability import sequences_to_converge, stability_rows, stability_table  # noqa: E402
 
-COMMON = ["--task", "copy", "--model", "ntm", "--seeds", "0-9", "--max-sequences", "16000",
-          "--workers", "2", "--no-progress"]
-# name: (the settings it varies, as sweep flags; the setting its table groups by; what it asks)
+COPY = ("copy", 16000)  # the task and the budget of a study, in sequences per run
+# name: (task, budget, the settings it varies as sweep flags, the setting its table groups by,
+#        what it asks)
 STUDIES = {
-    "copy-memory-init-rerun": (["--memory-init", "constant,learned,random"], "memory_init",
+    "copy-memory-init-rerun": (*COPY, ["--memory-init", "constant,learned,random"], "memory_init",
                                "Memory initialisation: constant, learned or random, with the heads' "
                                "focused initial weighting (Collier & Beel's question). The same runs "
                                "as `copy-memory-init` (made before the memory operations were rewritten, "
                                "in one process: `copy-memory-init.md`), with arithmetic that differs in "
                                "rounding only, and random memories drawn from the generator `train` uses "
                                "now."),
-    "copy-symmetry": (["--memory-init", "constant,random", "--initial-weighting", "uniform"], "memory_init",
+    "copy-symmetry": (*COPY, ["--memory-init", "constant,random", "--initial-weighting", "uniform"], "memory_init",
                       "The symmetry: constant or random memory with a uniform initial weighting "
                       "(compare the focused runs of copy-memory-init-rerun)."),
-    "copy-clipping": (["--clipping", "value,none"], "clipping",
+    "copy-clipping": (*COPY, ["--clipping", "value,none"], "clipping",
                       "Gradient clipping per value (at 10) or none, against the recipe's global norm "
                       "at 10 (the constant runs of copy-memory-init-rerun)."),
-    "copy-optimizer": (["--optimizer", "rmsprop", "--learning-rate", "1e-4", "--clipping", "value"], "optimizer",
+    "copy-optimizer": (*COPY, ["--optimizer", "rmsprop", "--learning-rate", "1e-4", "--clipping", "value"], "optimizer",
                        "Graves' optimiser: RMSprop with momentum 0.9 at 1e-4, gradients clipped per value "
                        "at 10, against the recipe's Adam at 3e-3."),
-    "copy-controller": (["--controller", "lstm"], "controller",
+    "copy-controller": (*COPY, ["--controller", "lstm"], "controller",
                         "An LSTM controller of 100 units instead of the recipe's feed-forward one."),
+    "associative_recall-memory-init": ("associative_recall", 32000, ["--memory-init", "constant,learned,random"],
+                                       "memory_init",
+                                       "Memory initialisation on associative recall (2-6 items of 3 vectors of "
+                                       "6 bits): constant, learned or random, with focused initial weightings; "
+                                       "the constant runs are the task's recipe."),
 }
 
 
@@ -58,8 +64,10 @@ FOLDERS = {"copy-memory-init-rerun": "copy-memory-init"}
 
 
 def command(name: str, runs: Path) -> list[str]:
-    flags, _, _ = STUDIES[name]
-    return ["python", "-m", "ntm_lib", "sweep", *COMMON, *flags, "--out", str(runs / FOLDERS.get(name, name))]
+    task, budget, flags, _, _ = STUDIES[name]
+    return ["python", "-m", "ntm_lib", "sweep", "--task", task, "--model", "ntm", "--seeds", "0-9",
+            "--max-sequences", str(budget), "--workers", "2", "--no-progress", *flags,
+            "--out", str(runs / FOLDERS.get(name, name))]
 
 
 def run(names: list[str], runs: Path) -> None:
@@ -71,7 +79,7 @@ def run(names: list[str], runs: Path) -> None:
 
 
 def markdown(name: str, report: dict) -> str:
-    flags, setting, question = STUDIES[name]
+    task, budget, flags, setting, question = STUDIES[name]
     rows = stability_rows(report, setting)
     per_run = Table(
         [setting, "seed", "stopped", "sequences", "converged at", "final validation bit errors",
@@ -84,11 +92,11 @@ def markdown(name: str, report: dict) -> str:
         f"# Stability study `{name}`", "", question, "",
         "Command (`OMP_NUM_THREADS=1`; the sweep's two worker processes use one thread each):", "",
         "    " + " ".join(report["command"]), "",
-        "The copy NTM recipe (`ntm_lib.recipes`: feed-forward controller unless the command says "
+        f"The {task} NTM recipe (`ntm_lib.recipes`: feed-forward controller unless the command says "
         "otherwise, N = 128, M = 20, Adam 3e-3, batch 16, global-norm clip 10, constant memory, "
         "focused initial weighting) with the settings above, seeds 0-9, each run stopped at its "
         "first validation below 0.1 bit errors per sequence (640 validation sequences, every 200 "
-        "batches = 3,200 sequences) or at 16,000 sequences.", "",
+        f"batches = 3,200 sequences) or at {budget:,d} sequences.", "",
         f"**Time: {report['seconds_all_sessions']:,.0f} s** for {len(report['runs'])} runs "
         f"({sum(r['sequences'] for r in report['runs']):,d} training sequences) in "
         f"{len(sessions)} session(s), on {platform.machine()} with 2 cores, torch {torch.__version__}.", "",
@@ -102,13 +110,19 @@ def markdown(name: str, report: dict) -> str:
 def collect(runs: Path, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for name in STUDIES:
-        stored = runs / FOLDERS.get(name, name) / "sweep.json"
+        stored = ROOT / runs / FOLDERS.get(name, name) / "sweep.json"  # runs: relative or absolute
         if not stored.is_file():
             print(f"{name}: no {stored}, skipped")
             continue
         report = json.loads(stored.read_text())
         for entry in report["runs"]:  # checkpoints stay with the runs, not in the book's data
             entry["checkpoint"] = None
+        for key in ("command",):  # paths inside the checkout, as a reader would type them
+            report[key] = [str(Path(a).relative_to(ROOT)) if a.startswith(str(ROOT) + "/") else a
+                           for a in report[key]]
+        for session in report.get("sessions", []):
+            session["command"] = [str(Path(a).relative_to(ROOT)) if a.startswith(str(ROOT) + "/") else a
+                                  for a in session["command"]]
         (out / f"{name}.json").write_text(json.dumps(report, indent=1) + "\n")
         (out / f"{name}.md").write_text(markdown(name, report))
         print(f"{name}: {len(report['runs'])} runs -> {out / name}.json, .md")
@@ -118,7 +132,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=["run", "collect"])
     parser.add_argument("names", nargs="*", help="studies to run (default: all), of " + ", ".join(STUDIES))
-    parser.add_argument("--runs", type=Path, default=ROOT / "runs" / "stability")
+    parser.add_argument("--runs", type=Path, default=Path("runs") / "stability",
+                        help="where the sweeps' run folders are (relative to the checkout)")
     parser.add_argument("--out", type=Path, default=ROOT / "data" / "eval" / "stability")
     args = parser.parse_args()
     if args.action == "run":
