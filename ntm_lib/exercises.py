@@ -16,7 +16,8 @@ run outside ``check``, so a stub that raises ``NotImplementedError`` scores noth
 
     >>> with check("Content weighting"):
     ...     raise NotImplementedError()
-    Content weighting: not done yet (fill in the function above, then run this cell again)
+    Content weighting: not done yet
+      (fill in the function above, then run this cell again)
     >>> with check("Content weighting"):
     ...     assert 1 + 1 == 2
     Content weighting: the visible tests pass
@@ -38,6 +39,7 @@ def check(title: str) -> Iterator[None]:
     try:
         yield
     except NotImplementedError:
-        print(f"{title}: {NOT_DONE} (fill in the function above, then run this cell again)")
+        # Two lines: a long exercise title must not push the output past the page's 88 columns.
+        print(f"{title}: {NOT_DONE}\n  (fill in the function above, then run this cell again)")
     else:
         print(f"{title}: {PASSED}")

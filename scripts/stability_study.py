@@ -56,6 +56,12 @@ STUDIES = {
                                        "Memory initialisation on associative recall (2-6 items of 3 vectors of "
                                        "6 bits): constant, learned or random, with focused initial weightings; "
                                        "the constant runs are the task's recipe."),
+    "associative_recall-learning-rate": ("associative_recall", 32000, ["--learning-rate", "1e-3"], "learning_rate",
+                                         "Associative recall with Adam at 1e-3 instead of the recipe's 3e-3 "
+                                         "(constant memory): does a smaller step leave the plateaus?"),
+    "associative_recall-controller": ("associative_recall", 32000, ["--controller", "lstm"], "controller",
+                                      "Associative recall with an LSTM controller of 100 units instead of the "
+                                      "recipe's feed-forward one (constant memory)."),
 }
 
 

@@ -64,7 +64,7 @@ INSTRUCTOR_ZIP = "ntm-course-instructor-notebooks.zip"
 # The pages and data of the book besides the chapters (the appendices are the same in both editions).
 BOOK_FILES = ["_toc.yml", "intro.md", "instructors.md", "notation.md", "reproducing.md", "references.md",
               "references.bib", "data/reproducing-table.md"]
-BOOK_DIRS = ["images", "_vendor", "_static", "_ext"]
+BOOK_DIRS = ["images", "_vendor", "_theme", "_ext"]
 NOT_DONE = "not done yet"  # ntm_lib.exercises.NOT_DONE
 
 STUDENT_README = """\

@@ -47,8 +47,8 @@ def test_check_reports_a_stub_as_not_done_and_goes_on():
         with exercises.check("Circular shift"):
             raise NotImplementedError()
         after = "the notebook runs on"
-    assert out.getvalue() == ("Circular shift: not done yet (fill in the function above, then run this "
-                              "cell again)\n")
+    assert out.getvalue() == ("Circular shift: not done yet\n"
+                              "  (fill in the function above, then run this cell again)\n")
     assert after
 
 
