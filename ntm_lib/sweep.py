@@ -8,8 +8,8 @@ validation set, same optimiser, same history records); the K runs share every te
     loss         the sum of the runs' losses; backward gives each run its own gradient
                  (the runs share no weight, so d loss / d theta_k = d loss_k / d theta_k)
     update       per run: clipping (global norm, per value or none), Adam or RMSprop written
-                 elementwise with a
-                 step count and a learning rate per run, applied only to the runs that go on
+                 elementwise with a step count and a learning rate per run, applied only to
+                 the runs that go on
 
 What differs per run: the seed (model initialisation, data, validation set, random initial
 memory), the memory initialisation (``constant``, ``learned``, ``random``: the same tensor
@@ -382,8 +382,8 @@ class Sweep:
         if any(c.clipping == "value" for c in configs):
             bound = torch.tensor([c.clip_value if c.clipping == "value" else float("inf") for c in configs],
                                  device=self.device, dtype=norms.dtype)
-            grads = {n: torch.maximum(torch.minimum(g, bound.view(-1, *[1] * (g.dim() - 1))),
-                                      -bound.view(-1, *[1] * (g.dim() - 1))) for n, g in grads.items()}
+            grads = {n: g.clamp(-bound.view(-1, *[1] * (g.dim() - 1)), bound.view(-1, *[1] * (g.dim() - 1)))
+                     for n, g in grads.items()}
         ok = (finite & torch.isfinite(norms)).tolist()
         bce_list = bce.detach().tolist()
         errors = bit_errors_per_sequence(logits.detach(), stacked).mean(-1).tolist()  # (n,)
