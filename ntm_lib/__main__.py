@@ -28,7 +28,7 @@ import torch
 from .models import MODEL_KINDS
 from .ntm import INITIAL_WEIGHTINGS
 from .recipes import task_names
-from .runs import MODEL_SETTINGS, RunRecord, setting_flag
+from .runs import MODEL_SETTINGS, RunRecord, parse_curriculum, setting_flag
 from .training import CLIPPINGS
 
 
@@ -74,6 +74,18 @@ def _on_off(text: str) -> bool:
     if text.lower() not in ("on", "off", "true", "false"):
         raise argparse.ArgumentTypeError(f"expected on or off, got {text!r}")
     return text.lower() in ("on", "true")
+
+
+def _curriculum(text: str) -> tuple[dict, ...]:
+    try:
+        return parse_curriculum(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+CURRICULUM_HELP = ("the task's curriculum: stages separated by ';', each task settings key=value,...; "
+                   "each stage is left below TrainConfig.curriculum_bit_errors training bit errors "
+                   "(e.g. max_items=3;max_items=4), or none (default: the recipe's)")
 
 
 def _non_negative_float(text: str) -> float:
@@ -290,6 +302,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         budget["max_sequences"] = UNLIMITED_SEQUENCES
     if args.keep_going:
         budget["stop_when_converged"] = False
+    if args.curriculum is not None:  # fixed for every run, like the budget
+        budget["curriculum"] = args.curriculum
     lists = {name: getattr(args, name) for name in SWEPT_MODEL_SETTINGS + SWEPT_TRAIN_SETTINGS
              if getattr(args, name) is not None}
     for name in SWEPT_MODEL_SETTINGS:
@@ -413,6 +427,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "(ntm_lib.regularisers; chapter 5)")
     p.add_argument("--output-memory-penalty-from", type=int, metavar="N",
                    help="apply --output-memory-penalty from N training sequences on (default 0)")
+    p.add_argument("--curriculum", type=_curriculum, metavar="STAGES", help=CURRICULUM_HELP)
     p.add_argument("--keep-going", action="store_true", help="do not stop when converged")
     p.add_argument("--expected-targets", action="store_true",
                    help="train on the expected targets given the inputs (ngrams: the Bayes posterior "
@@ -482,6 +497,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int)
     p.add_argument("--validate-every", type=int, metavar="BATCHES")
     p.add_argument("--keep-going", action="store_true", help="do not stop a run when it converges")
+    p.add_argument("--curriculum", type=_curriculum, metavar="STAGES",
+                   help=CURRICULUM_HELP.replace("the task's", "every run's"))
     p.add_argument("--out", required=True, help="output folder: one folder per run, and sweep.json")
     p.add_argument("--controller", choices=["feedforward", "lstm"],
                    help="NTM or DNC controller of every run (default: the recipe's)")

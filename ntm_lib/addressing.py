@@ -32,7 +32,9 @@ def cosine_similarity(memory: Tensor, key: Tensor) -> Tensor:
     Norms are computed as sqrt(sum x^2 + eps), so all-zero rows give similarity 0 with a
     finite gradient (``torch.norm`` has an undefined gradient at 0).
     """
-    dot = (memory * key.unsqueeze(-2)).sum(-1)  # (..., N); elementwise, see memory.read
+    # One matrix product per sequence for all heads at once: einsum folds a memory
+    # broadcast over heads, (B, 1, N, M), into (N x M) @ (M x H), not H copies.
+    dot = torch.einsum("...nm,...m->...n", memory, key)  # (..., N)
     memory_norm = torch.sqrt((memory * memory).sum(-1) + EPS)  # (..., N)
     key_norm = torch.sqrt((key * key).sum(-1, keepdim=True) + EPS)  # (..., 1)
     return dot / (memory_norm * key_norm)

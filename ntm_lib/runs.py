@@ -27,7 +27,7 @@ MODEL_SETTINGS = ("num_read_heads", "num_write_heads", "controller", "controller
 # TrainConfig fields the train command sets, other than the seed and the budget.
 TRAIN_SETTINGS = ("batch_size", "learning_rate", "clipping", "clip_norm", "clip_value", "optimizer", "validate_every", "lr_milestones",
                   "lr_decay", "output_memory_penalty", "output_memory_penalty_from", "stop_when_converged",
-                  "expected_targets")
+                  "expected_targets", "curriculum")
 # Settings whose flag is a switch: the value the switch sets.
 SWITCHES = {"stop_when_converged": ("--keep-going", False), "expected_targets": ("--expected-targets", True)}
 
@@ -41,6 +41,39 @@ def setting_flag(name: str) -> str:
     if name in MODEL_SETTINGS:
         return "--" + name.replace("num_", "").replace("_", "-")
     return "--" + name.replace("_", "-")
+
+
+def curriculum_text(stages: Any) -> str:
+    """A curriculum as the ``--curriculum`` flag writes it: stages separated by ';', each stage's
+    task settings as key=value separated by ','; ``none`` for no curriculum."""
+    if not stages:
+        return "none"
+    return ";".join(",".join(f"{k}={v}" for k, v in stage.items()) for stage in stages)
+
+
+def parse_curriculum(text: str) -> tuple[dict[str, Any], ...]:
+    """The inverse of ``curriculum_text``: "max_items=3;max_items=4" -> ({"max_items": 3},
+    {"max_items": 4}); "none" -> (). Values are integers or numbers."""
+    if text.strip().lower() == "none":
+        return ()
+    stages = []
+    for part in text.split(";"):
+        stage = {}
+        for item in part.split(","):
+            key, sep, value = item.partition("=")
+            key, value = key.strip(), value.strip()
+            if not sep or not key.isidentifier() or not value:
+                raise ValueError(f"a curriculum is stages separated by ';', each key=value,... "
+                                 f"(e.g. max_items=3;max_items=4) or none; got {text!r}")
+            try:
+                stage[key] = int(value)
+            except ValueError:
+                try:
+                    stage[key] = float(value)
+                except ValueError:
+                    raise ValueError(f"curriculum values are numbers, got {key}={value!r} in {text!r}") from None
+        stages.append(stage)
+    return tuple(stages)
 
 
 def _value_text(value: Any) -> str:
@@ -106,7 +139,8 @@ class RunRecord:
                 if self.train_settings[name] == SWITCHES[name][1]:
                     args.append(setting_flag(name))
             else:
-                args += [setting_flag(name), _value_text(self.train_settings[name])]
+                value = self.train_settings[name]
+                args += [setting_flag(name), curriculum_text(value) if name == "curriculum" else _value_text(value)]
         if self.max_sequences is not None:
             args += ["--max-sequences", str(self.max_sequences)]
         if self.max_seconds is not None:

@@ -75,6 +75,7 @@ from torch.utils._pytree import tree_map
 
 from .checkpoints import CheckpointError, load_into, read_checkpoint, save_checkpoint
 from .models import build_model
+from .runs import curriculum_text
 from .tasks.base import Batch, bce_bits_per_sequence, bit_errors_per_sequence, masked_bce
 from .training import TrainConfig, learning_rate_at, make_optimizer, same_run, train, validation_set
 
@@ -717,7 +718,7 @@ def settings_of(run: SweepRun) -> dict[str, Any]:
     """The settings a sweep varies (or a DNC sweep fixes), as they are in this run."""
     c = run.train_config
     out = {"learning_rate": c.learning_rate, "clipping": c.clipping, "clip_norm": c.clip_norm,
-           "clip_value": c.clip_value, "optimizer": c.optimizer}
+           "clip_value": c.clip_value, "optimizer": c.optimizer, "curriculum": curriculum_text(c.curriculum)}
     for name in ("memory_init", "initial_weighting", "controller", "use_links", "masked_lookup", "deallocate", "link_sharpness"):
         if hasattr(run.model_config, name):
             out[name] = getattr(run.model_config, name)

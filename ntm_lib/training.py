@@ -104,7 +104,9 @@ class TrainConfig:
             )
         if not 0 < self.lr_decay <= 1:
             raise ValueError(f"TrainConfig.lr_decay must be in (0, 1], got {self.lr_decay!r}")
-        if not all(isinstance(stage, dict) for stage in self.curriculum):
+        if isinstance(self.curriculum, list):  # as a run record's JSON gives it back
+            object.__setattr__(self, "curriculum", tuple(self.curriculum))
+        if not isinstance(self.curriculum, tuple) or not all(isinstance(stage, dict) for stage in self.curriculum):
             raise ValueError(f"TrainConfig.curriculum must be a tuple of dicts of task settings, got {self.curriculum!r}")
 
 

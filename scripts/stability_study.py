@@ -1,6 +1,6 @@
 """The stability studies of chapter 12: ten seeds of an NTM recipe per setting, each setting
 changing one thing, all with the same budget (copy: 16,000 sequences; associative recall:
-32,000), as batched sweeps.
+32,000; repeat copy: 96,000), as batched sweeps.
 
     python scripts/stability_study.py run [NAME ...] --runs runs/stability     # trains (minutes each)
     python scripts/stability_study.py collect --runs runs/stability            # -> data/eval/stability/
@@ -26,6 +26,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from ntm_lib.recipes import recipe  # noqa: E402
 from ntm_lib.tables import Table  # noqa: E402
 from ntm_lib.viz_stability import sequences_to_converge, stability_rows, stability_table  # noqa: E402
 
@@ -62,6 +63,10 @@ STUDIES = {
     "associative_recall-controller": ("associative_recall", 32000, ["--controller", "lstm"], "controller",
                                       "Associative recall with an LSTM controller of 100 units instead of the "
                                       "recipe's feed-forward one (constant memory)."),
+    "repeat_copy-memory-init": ("repeat_copy", 96000, ["--memory-init", "constant"], "memory_init",
+                                "Memory initialisation on repeat copy, so far the recipe's constant memory "
+                                "only: does the recipe converge for nine seeds of ten? (Learned and random "
+                                "memories with the same budget are still to be run.)"),
 }
 
 
@@ -84,6 +89,33 @@ def run(names: list[str], runs: Path) -> None:
                        env={**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
 
 
+def recipe_description(task: str) -> str:
+    """The NTM recipe of ``task`` in words, from ``ntm_lib.recipes`` (what a study changes is in
+    its command)."""
+    _, model, train = recipe(task, "ntm")
+    controller = {"feedforward": "feed-forward", "lstm": "LSTM"}.get(model.controller, model.controller)
+    words = [f"`ntm_lib.recipes`: {controller} controller of {model.controller_size} units",
+             f"N = {model.num_slots}, M = {model.word_size}",
+             f"{model.num_read_heads} read and {model.num_write_heads} write head(s)",
+             f"{train.optimizer.capitalize() if train.optimizer != 'rmsprop' else 'RMSprop'} "
+             f"{train.learning_rate:g}, batch {train.batch_size}",
+             f"{'global-norm' if train.clipping == 'norm' else train.clipping} clip "
+             f"{train.clip_norm if train.clipping == 'norm' else train.clip_value:g}",
+             f"{model.memory_init} memory, {model.initial_weighting} initial weighting"]
+    if train.curriculum:
+        stages = " -> ".join(", ".join(f"{k} {v}" for k, v in stage.items()) for stage in train.curriculum)
+        words.append(f"curriculum {stages} -> the full task, each stage left below "
+                     f"{train.curriculum_bit_errors:g} training bit errors per sequence")
+    return "; ".join(words)
+
+
+def validation_description(task: str) -> str:
+    _, _, train = recipe(task, "ntm")
+    every = train.validate_every * train.batch_size
+    return (f"{train.validation_size} validation sequences, every {train.validate_every} batches = "
+            f"{every:,d} sequences")
+
+
 def markdown(name: str, report: dict) -> str:
     task, budget, flags, setting, question = STUDIES[name]
     rows = stability_rows(report, setting)
@@ -98,11 +130,9 @@ def markdown(name: str, report: dict) -> str:
         f"# Stability study `{name}`", "", question, "",
         "Command (`OMP_NUM_THREADS=1`; the sweep's two worker processes use one thread each):", "",
         "    " + " ".join(report["command"]), "",
-        f"The {task} NTM recipe (`ntm_lib.recipes`: feed-forward controller unless the command says "
-        "otherwise, N = 128, M = 20, Adam 3e-3, batch 16, global-norm clip 10, constant memory, "
-        "focused initial weighting) with the settings above, seeds 0-9, each run stopped at its "
-        "first validation below 0.1 bit errors per sequence (640 validation sequences, every 200 "
-        f"batches = 3,200 sequences) or at {budget:,d} sequences.", "",
+        f"The {task} NTM recipe ({recipe_description(task)}) with the settings above, seeds 0-9, "
+        "each run stopped at its first validation below 0.1 bit errors per sequence "
+        f"({validation_description(task)}) or at {budget:,d} sequences.", "",
         f"**Time: {report['seconds_all_sessions']:,.0f} s** for {len(report['runs'])} runs "
         f"({sum(r['sequences'] for r in report['runs']):,d} training sequences) in "
         f"{len(sessions)} session(s), on {platform.machine()} with 2 cores, torch {torch.__version__}.", "",

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ntm_lib.runs import RunRecord
+from ntm_lib.runs import RunRecord, curriculum_text, parse_curriculum
 
 
 def test_a_record_renders_to_a_command_that_parses_back_to_the_same_record():
@@ -38,3 +38,19 @@ def test_bad_records_say_what_was_expected():
         RunRecord(task="copy", model="ntm", init_from={"url": "x"})
     with pytest.raises(ValueError, match="unknown fields"):
         RunRecord.from_dict({"task": "copy", "model": "ntm", "colour": "red"})
+
+
+@pytest.mark.parametrize("stages", [({"max_items": 3}, {"max_items": 4}),
+                                    ({"max_length": 3, "max_repeats": 3}, {"max_length": 5, "max_repeats": 5}), ()])
+def test_a_curriculum_renders_to_a_flag_and_parses_back(stages):
+    assert parse_curriculum(curriculum_text(stages)) == stages
+    run = RunRecord(task="associative_recall", model="ntm", out="runs/x", train_settings={"curriculum": stages})
+    argv = run.argv()
+    assert argv[argv.index("--curriculum") + 1] == (curriculum_text(stages) if stages else "none")
+    assert RunRecord.from_argv(argv) == RunRecord.from_dict(run.as_dict())
+
+
+def test_a_bad_curriculum_says_what_was_expected():
+    for text in ("max_items:3", "max_items=", "=3", "max_items=three"):
+        with pytest.raises(ValueError, match="curriculum"):
+            parse_curriculum(text)

@@ -240,6 +240,23 @@ def test_dnc_options_apply_to_every_run_of_a_sweep(tmp_path, capsys):
         assert config.masked_lookup and config.deallocate and config.link_sharpness
 
 
+def test_a_curriculum_applies_to_every_run_of_a_sweep(tmp_path, capsys):
+    args = ["sweep", "--task", "associative_recall", "--seeds", "0-1", "--curriculum", "max_items=3;max_items=4",
+            "--max-sequences", "16", "--batch-size", "8", "--validate-every", "2", "--out", str(tmp_path),
+            "--no-progress"]
+    assert main(args) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert [r["settings"]["curriculum"] for r in report["runs"]] == ["max_items=3;max_items=4"] * 2
+    stored = read_checkpoint(report["runs"][0]["checkpoint"])
+    assert tuple(stored["train_config"]["curriculum"]) == ({"max_items": 3}, {"max_items": 4})
+    assert main(["sweep", "--task", "associative_recall", "--curriculum", "none", "--max-sequences", "8",
+                 "--batch-size", "8", "--out", str(tmp_path / "none"), "--no-progress"]) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["runs"][0]["settings"]["curriculum"] == "none"
+    with pytest.raises(SystemExit):
+        main(["sweep", "--curriculum", "max_items:3", "--out", str(tmp_path)])
+    assert "a curriculum is stages separated by ';'" in capsys.readouterr().err
+
+
 def test_dnc_options_are_refused_for_other_models(tmp_path, capsys):
     assert main(["sweep", "--task", "copy", "--model", "ntm", "--masked-lookup", "on",
                  "--out", str(tmp_path)]) == 2
