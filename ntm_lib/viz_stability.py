@@ -135,6 +135,31 @@ def stability_table(rows: Sequence[Mapping[str, Any]], setting: str = "memory_in
     return Table(header, body)
 
 
+PLATEAU_GROUPS = ("converged", "not even two items", "no look-up", "last vector lost", "nearly there", "other")
+
+
+def plateau_table(report: Mapping[str, Any], items: Sequence[int] = (2, 4, 6)) -> Table:
+    """What the runs of ``scripts/recall_plateaus.py``'s report had learned, one row per group
+    (``PLATEAU_GROUPS``, those with runs): how many runs, the median over them of the bit errors
+    per sequence at each number of ``items``, of each answer vector's errors at the most items, and
+    of ``delimiter_on_last_vector`` (the write weight an item's delimiter puts on the slot of the
+    item before's last vector)."""
+    largest = str(max(items))
+    header = ["group", "runs", *[f"{n} items" for n in items], f"answer vectors ({largest} items)",
+              "delimiter on last vector"]
+    body = []
+    for name in PLATEAU_GROUPS:
+        runs = [r for r in report["runs"] if r["group"] == name]
+        if not runs:
+            continue
+        vectors = zip(*(r["scores"][largest]["by_vector"] for r in runs))
+        body.append([name, len(runs), *[round(median([r["scores"][str(n)]["bit_errors"] for r in runs]), 2)
+                                         for n in items],
+                     " / ".join(f"{median(v):.2f}" for v in vectors),
+                     round(median([r["scores"][largest]["delimiter_on_last_vector"] for r in runs]), 2)])
+    return Table(header, body)
+
+
 def plot_converged_fraction(study: Mapping[str, Any], setting: str = "memory_init", threshold: float = 0.1,
                             reference: Mapping[str, tuple[Sequence[float], Sequence[float]]] | None = None,
                             title: str | None = None):

@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import platform
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -63,6 +64,12 @@ STUDIES = {
     "associative_recall-controller": ("associative_recall", 32000, ["--controller", "lstm"], "controller",
                                       "Associative recall with an LSTM controller of 100 units instead of the "
                                       "recipe's feed-forward one (constant memory)."),
+    "associative_recall-curriculum": ("associative_recall", 32000,
+                                      ["--memory-init", "constant,random", "--curriculum", "max_items=3;max_items=4"],
+                                      "memory_init",
+                                      "Associative recall with a curriculum on the number of items (2-3 items, "
+                                      "then 2-4, then the task's 2-6, each stage left below 1 training bit error "
+                                      "per sequence), with the recipe's constant memory and with a random one."),
     "repeat_copy-memory-init": ("repeat_copy", 96000, ["--memory-init", "constant"], "memory_init",
                                 "Memory initialisation on repeat copy, so far the recipe's constant memory "
                                 "only: does the recipe converge for nine seeds of ten? (Learned and random "
@@ -84,7 +91,7 @@ def command(name: str, runs: Path) -> list[str]:
 def run(names: list[str], runs: Path) -> None:
     for name in names:
         argv = command(name, runs)
-        print(" ".join(argv), flush=True)
+        print(shlex.join(argv), flush=True)
         subprocess.run([sys.executable, *argv[1:]], check=True, cwd=ROOT,
                        env={**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
 
@@ -129,7 +136,7 @@ def markdown(name: str, report: dict) -> str:
     return "\n".join([
         f"# Stability study `{name}`", "", question, "",
         "Command (`OMP_NUM_THREADS=1`; the sweep's two worker processes use one thread each):", "",
-        "    " + " ".join(report["command"]), "",
+        "    " + shlex.join(report["command"]), "",
         f"The {task} NTM recipe ({recipe_description(task)}) with the settings above, seeds 0-9, "
         "each run stopped at its first validation below 0.1 bit errors per sequence "
         f"({validation_description(task)}) or at {budget:,d} sequences.", "",

@@ -136,3 +136,17 @@ def test_plot_validation_curves_draws_every_run_and_marks_those_that_fell_back()
     curves = [line for line in fig.axes[0].get_lines() if len(line.get_xdata()) > 2]
     assert len(curves) == 2 and curves[0].get_color() == "C3" and curves[1].get_color() == "0.55"
     assert list(curves[1].get_ydata())[1:] == [30.0, 0.01]
+
+
+def test_plateau_table_has_one_row_per_group_with_medians():
+    def run(group, two, six, vectors, overlap):
+        scores = {"2": {"bit_errors": two}, "4": {"bit_errors": (two + six) / 2},
+                  "6": {"bit_errors": six, "by_vector": vectors, "delimiter_on_last_vector": overlap}}
+        return {"group": group, "converged": group == "converged", "scores": scores}
+
+    report = {"runs": [run("no look-up", 0.0, 6.0, [2.0, 2.0, 2.0], 0.0),
+                       run("no look-up", 0.2, 5.0, [1.0, 2.0, 2.0], 0.2),
+                       run("converged", 0.0, 0.0, [0.0, 0.0, 0.0], 0.7)]}
+    table = vs.plateau_table(report)
+    assert [row[0] for row in table.rows] == ["converged", "no look-up"]  # in PLATEAU_GROUPS order
+    assert table.rows[1] == ["no look-up", 2, 0.1, 2.8, 5.5, "1.50 / 2.00 / 2.00", 0.1]
