@@ -19,8 +19,9 @@ A run that did not converge is then put in one of these groups, the first that f
   always the second item;
 - ``no look-up``: two items solved (at most 1 bit error), six items not (more than 3): the answer
   by its position works for two items only, and finding the query among more needs content;
-- ``last vector lost``: at six items the first K - 1 answer vectors right (< 0.1 bit errors
-  each) and the last one wrong (> 1), except where the answer item is the list's last (< 0.1);
+- ``last vector lost``: at six items the first K - 1 answer vectors nearly right (< 0.2 bit
+  errors each) and the last one wrong (> 1), except where the answer item is the list's last
+  (< 0.5 bit errors per sequence there);
 - ``nearly there``: under 1 bit error per sequence at six items;
 - ``other``.
 """
@@ -93,7 +94,7 @@ def group(scores: dict[int, dict]) -> str:
         return "not even two items"
     if six["bit_errors"] > 3:
         return "no look-up"
-    if all(v < 0.1 for v in six["by_vector"][:-1]) and six["by_vector"][-1] > 1 and six["answer_last"] < 0.1:
+    if all(v < 0.2 for v in six["by_vector"][:-1]) and six["by_vector"][-1] > 1 and six["answer_last"] < 0.5:
         return "last vector lost"
     if six["bit_errors"] < 1:
         return "nearly there"

@@ -70,6 +70,13 @@ STUDIES = {
                                       "Associative recall with a curriculum on the number of items (2-3 items, "
                                       "then 2-4, then the task's 2-6, each stage left below 1 training bit error "
                                       "per sequence), with the recipe's constant memory and with a random one."),
+    "associative_recall-three-items": ("associative_recall", 32000,
+                                       ["--curriculum", "min_items=3,max_items=3;min_items=3,max_items=4"],
+                                       "curriculum",
+                                       "Associative recall with a curriculum that never shows two items: 3 items, "
+                                       "then 3-4, then the task's 2-6 (each stage left below 1 training bit error "
+                                       "per sequence), so that the answer can never be found by its position alone; "
+                                       "the recipe's constant memory."),
     "repeat_copy-memory-init": ("repeat_copy", 96000, ["--memory-init", "constant"], "memory_init",
                                 "Memory initialisation on repeat copy, so far the recipe's constant memory "
                                 "only: does the recipe converge for nine seeds of ten? (Learned and random "
