@@ -22,8 +22,8 @@ def read(memory: Tensor, w: Tensor) -> Tensor:
 
     memory: (B, N, M), w: (B, N). Returns (B, M).
     """
-    # einsum, not w.unsqueeze(-2) @ memory: a memory broadcast over R heads, (B, 1, N, M),
-    # becomes one (R x N) @ (N x M) product per sequence instead of R copies of it.
+    # sum_i w(i) M(i) as einsum: a memory broadcast over R heads, (B, 1, N, M), becomes
+    # one (R x N) @ (N x M) product per sequence instead of R copies of the memory.
     return torch.einsum("...n,...nm->...m", w, memory)  # (B, M)
 
 
@@ -34,9 +34,9 @@ def write(memory: Tensor, w: Tensor, erase: Tensor, add: Tensor) -> Tensor:
     memory (B, N, M); the input is not modified. A slot is fully erased only where
     w(i) = 1 and e = 1.
     """
-    # The same as memory * (1 - w e) + w a, in fewer passes over the (B, N, M) tensors:
-    # M + w (a - M e).
-    return torch.addcmul(memory, w.unsqueeze(-1), add.unsqueeze(-2) - memory * erase.unsqueeze(-2))
+    w = w.unsqueeze(-1)  # (B, N, 1)
+    # M (1 - w e) + w a rearranged as M + w (a - M e): one pass over (B, N, M) fewer
+    return torch.addcmul(memory, w, add.unsqueeze(-2) - memory * erase.unsqueeze(-2))
 
 
 def write_heads(memory: Tensor, w: Tensor, erase: Tensor, add: Tensor) -> Tensor:

@@ -33,11 +33,11 @@ def format_number(value: float, significant: int = 4, max_decimals: int = 3) -> 
     return f"{value:.{min(max(decimals, 0), max_decimals)}f}"
 
 
-def format_cell(value: Any) -> str:
-    """A cell as text: integers as they are, other numbers by ``format_number``, anything
-    else by ``str``."""
+def format_cell(value: Any, significant: int = 4) -> str:
+    """A cell as text: integers as they are, other numbers by ``format_number`` (with
+    ``significant`` digits at most), anything else by ``str``."""
     if isinstance(value, float):
-        text = format_number(value)
+        text = format_number(value, significant)
         # A value that rounds to zero prints without its sign: -0.000 and 0.000 differ only by
         # float noise, which may flip from one CPU to the next.
         return text.lstrip("-") if text.lstrip("-").strip("0.") == "" else text
@@ -46,9 +46,12 @@ def format_cell(value: Any) -> str:
 
 class Table:
     """A table to display: ``header`` (column names) and ``rows`` (lists of cells, one per
-    column). Numbers are right-aligned, text left-aligned. ``caption`` is shown above it."""
+    column). Numbers are right-aligned, text left-aligned. ``caption`` is shown above it.
+    ``significant``: the most significant digits a number shows (4; 3 for a quantity whose
+    fourth digit is float noise that differs between CPUs)."""
 
-    def __init__(self, header: Sequence[str], rows: Sequence[Sequence[Any]], caption: str = ""):
+    def __init__(self, header: Sequence[str], rows: Sequence[Sequence[Any]], caption: str = "",
+                 significant: int = 4):
         self.header = [str(h) for h in header]
         self.rows = [list(r) for r in rows]
         for i, row in enumerate(self.rows):
@@ -56,13 +59,14 @@ class Table:
                 raise ValueError(f"row {i} has {len(row)} cells, expected {len(self.header)} "
                                  f"(one per column of {self.header})")
         self.caption = caption
+        self.significant = significant
 
     def _numeric(self, column: int) -> bool:
         return all(isinstance(r[column], (int, float)) and not isinstance(r[column], bool)
                    for r in self.rows) and bool(self.rows)
 
     def __str__(self) -> str:
-        cells = [self.header] + [[format_cell(c) for c in r] for r in self.rows]
+        cells = [self.header] + [[format_cell(c, self.significant) for c in r] for r in self.rows]
         widths = [max(len(row[j]) for row in cells) for j in range(len(self.header))]
         lines = [self.caption] if self.caption else []
         for row in cells:
@@ -78,7 +82,8 @@ class Table:
             align = "right" if self._numeric(j) else "left"
             return f'<{tag} style="text-align: {align}">{html.escape(text)}</{tag}>'
         head = "".join(cell("th", h, j) for j, h in enumerate(self.header))
-        body = "".join("<tr>" + "".join(cell("td", format_cell(c), j) for j, c in enumerate(r))
+        body = "".join("<tr>" + "".join(cell("td", format_cell(c, self.significant), j)
+                                        for j, c in enumerate(r))
                        + "</tr>" for r in self.rows)
         caption = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
         return (f'<table class="ntm-table">{caption}<thead><tr>{head}</tr></thead>'
@@ -89,7 +94,7 @@ class Table:
         lines = ["| " + " | ".join(self.header) + " |",
                  "|" + "|".join("---:" if self._numeric(j) else "---"
                                 for j in range(len(self.header))) + "|"]
-        lines += ["| " + " | ".join(format_cell(c) for c in r) + " |" for r in self.rows]
+        lines += ["| " + " | ".join(format_cell(c, self.significant) for c in r) + " |" for r in self.rows]
         return "\n".join(lines)
 
 

@@ -44,3 +44,9 @@ def test_wrap_repr_fits_the_width_and_keeps_the_text():
 def test_a_value_that_rounds_to_zero_has_no_sign():
     assert format_cell(-6e-6) == "0.000" and format_cell(-0.0) == "0.000"
     assert format_cell(-0.5) == "-0.500"
+
+
+def test_fewer_significant_digits_where_the_fourth_is_noise():
+    table = Table(["head", "BCE"], [["read 0", 35.7649], ["read 1", 7.0968]], significant=3)
+    assert "35.8" in str(table) and "7.10" in str(table) and "35.76" not in table._repr_html_()
+    assert "| read 1 | 7.10 |" in table.to_markdown()
