@@ -124,6 +124,12 @@ _PSORT = TASKS["priority_sort"]()
 _SORT = TASKS["sort"]()
 _DYCK = TASKS["dyck"]()
 _REUSE = TASKS["memory_reuse"]()
+# Kept and copied sequences of 6-10 vectors of 8 bits, longer than an LSTM controller of 100
+# units carries by itself (with 3-5 vectors of 6 bits both models copied in the controller and
+# kept only the first sequence in memory: data/eval/memory-keep.md); 20 slots hold the kept
+# sequence and one other, never the series (24-50 vectors).
+_REUSE_KEEP = TASKS["memory_reuse"](bits=8, min_length=6, max_length=10, min_sequences=4, max_sequences=5,
+                                    keep_first=True)
 _ORDERED = TASKS["ordered_recall"]()
 
 # Tasks without a bit-exact answer (N-grams: the next bit is random; priority sort: judged by
@@ -254,6 +260,17 @@ register_task(TaskEntry(
         "ntm": (_ntm(_REUSE, controller="lstm", num_slots=10), TrainConfig()),
     },
     conditions=tuple((f"{n} sequences of 5", {"num_sequences": n, "length": 5}) for n in (5, 10, 20, 50)),
+    size_keyword="num_sequences",
+))
+# Memory reuse where the free slots are not the oldest: the first sequence is kept to the end
+# while the others come and go, so a ring buffer of 20 slots overwrites it.
+register_task(TaskEntry(
+    "memory_reuse_keep", _REUSE_KEEP,
+    recipes={
+        "dnc": (_dnc(_REUSE_KEEP, num_slots=20), TrainConfig()),
+        "ntm": (_ntm(_REUSE_KEEP, controller="lstm", num_slots=20), TrainConfig()),
+    },
+    conditions=tuple((f"{n} sequences of 8", {"num_sequences": n, "length": 8}) for n in (5, 10, 20)),
     size_keyword="num_sequences",
 ))
 # Ordered recall: symbols from a 4-letter alphabet, recalled in order; symbols repeat, so content

@@ -77,6 +77,12 @@ STUDIES = {
                                        "then 3-4, then the task's 2-6 (each stage left below 1 training bit error "
                                        "per sequence), so that the answer can never be found by its position alone; "
                                        "the recipe's constant memory."),
+    "associative_recall-long": ("associative_recall", 96000, ["--memory-init", "constant,learned,random"],
+                                "memory_init",
+                                "Associative recall with three times the budget: the runs of "
+                                "associative_recall-memory-init, continued from 32,000 to 96,000 sequences "
+                                "(the sweep resumes each run from its last checkpoint). Do the runs that "
+                                "had not converged get there later?"),
     "repeat_copy-memory-init": ("repeat_copy", 96000, ["--memory-init", "constant"], "memory_init",
                                 "Memory initialisation on repeat copy, so far the recipe's constant memory "
                                 "only: does the recipe converge for nine seeds of ten? (Learned and random "

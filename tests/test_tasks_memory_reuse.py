@@ -173,3 +173,95 @@ def test_invalid_samples_are_rejected(kwargs, message):
         MemoryReuseTask().sample(2, gen(), **kwargs)
     with pytest.raises(ValueError, match="batch_size"):
         MemoryReuseTask().sample(0, gen())
+
+
+# --- keep_first: the first sequence is kept to the end --------------------------------------------
+
+
+def keep_reference(sequences: list[list[list[float]]], steps: int, bits: int):
+    """Slow loop: the keep_first encoding of one series (its first sequence is the kept one)."""
+    inputs, targets, mask = torch.zeros(steps, bits + 2), torch.zeros(steps, bits), torch.zeros(steps)
+    kept, others = sequences[0], sequences[1:]
+    t = 0
+    for vector in kept:
+        inputs[t, :bits] = torch.tensor(vector)
+        t += 1
+    inputs[t, bits + 1] = 1  # keep marker
+    t += 1
+    for sequence in others:
+        for vector in sequence:
+            inputs[t, :bits] = torch.tensor(vector)
+            t += 1
+        inputs[t, bits] = 1
+        t += 1
+        for vector in sequence:
+            targets[t] = torch.tensor(vector)
+            mask[t] = 1
+            t += 1
+    inputs[t, bits + 1] = 1  # recall marker
+    t += 1
+    for vector in kept:
+        targets[t] = torch.tensor(vector)
+        mask[t] = 1
+        t += 1
+    return inputs, targets, mask
+
+
+def split_kept_series(inputs: torch.Tensor, bits: int) -> list[list[list[float]]]:
+    """The sequences of one keep_first series, the kept one first, read back from the markers."""
+    keep = (inputs[:, bits + 1] == 1).nonzero().flatten().tolist()[0]
+    return [inputs[:keep, :bits].tolist()] + split_series(inputs[keep + 1:, : bits + 1], bits)
+
+
+def test_keep_first_encoding_by_hand():
+    """The docstring's picture: kept k (2 vectors), then b (2 vectors); T = 11."""
+    task = MemoryReuseTask(bits=2, min_length=2, max_length=2, min_sequences=2, max_sequences=2, keep_first=True)
+    assert task.input_size == 4 and task.output_size == 2
+    batch = task.sample(1, gen(5))
+    x = batch.inputs[0, :, :2].tolist()
+    k0, k1, b0, b1 = x[0], x[1], x[3], x[4]
+    z = [0.0, 0.0]
+    expected_inputs = [k0 + [0, 0], k1 + [0, 0], z + [0, 1], b0 + [0, 0], b1 + [0, 0], z + [1, 0],
+                       z + [0, 0], z + [0, 0], z + [0, 1], z + [0, 0], z + [0, 0]]
+    assert_close(batch.inputs[0], torch.tensor(expected_inputs))
+    assert_close(batch.targets[0], torch.tensor([z, z, z, z, z, z, b0, b1, z, k0, k1]))
+    assert_close(batch.mask[0], torch.tensor([0.0, 0, 0, 0, 0, 0, 1, 1, 0, 1, 1]))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_keep_first_mixed_batch_matches_slow_reference(seed):
+    task = MemoryReuseTask(bits=BITS, min_length=1, max_length=4, min_sequences=2, max_sequences=5, keep_first=True)
+    batch = task.sample(12, gen(seed))
+    B, steps, channels = batch.inputs.shape
+    assert (B, channels) == (12, BITS + 2)
+    longest = 0
+    for b in range(12):
+        sequences = split_kept_series(batch.inputs[b], BITS)
+        longest = max(longest, sum(2 * len(s) + 1 for s in sequences) + 1)
+        inputs, targets, mask = keep_reference(sequences, steps, BITS)
+        assert_close(batch.inputs[b], inputs)
+        assert_close(batch.targets[b], targets)
+        assert_close(batch.mask[b], mask)
+        assert batch.inputs[b, :, BITS + 1].sum().item() == 2, "one keep and one recall marker"
+    assert steps == longest, "padded to the longest series, no further"
+
+
+def test_keep_first_default_series_overflow_ten_slots_but_never_need_more():
+    """The kept sequence and the one being copied fit in 10 slots (at most 5 + 5 vectors), the
+    whole series never does (at least 12 vectors)."""
+    task = MemoryReuseTask(keep_first=True)
+    batch = task.sample(300, gen(2))
+    assert batch.mask.sum(1).min().item() >= 12
+    for b in range(300):
+        sequences = split_kept_series(batch.inputs[b], 6)
+        assert 4 <= len(sequences) <= 6
+        assert len(sequences[0]) + max(len(s) for s in sequences[1:]) <= 10
+
+
+def test_keep_first_rejects_series_without_a_sequence_to_reuse():
+    with pytest.raises(ValueError, match="keep_first needs min_sequences >= 2"):
+        MemoryReuseTask(min_sequences=1, keep_first=True)
+    with pytest.raises(ValueError, match="keep_first must be True or False"):
+        MemoryReuseTask(keep_first=1)
+    with pytest.raises(ValueError, match="with keep_first, num_sequences must be >= 2"):
+        MemoryReuseTask(keep_first=True).sample(2, gen(), num_sequences=1)

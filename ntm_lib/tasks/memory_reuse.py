@@ -24,6 +24,24 @@ takes 2 L_k + 1 steps, starting at s_k = sum_{j<k} (2 L_j + 1):
     target    . . . a a . . . . b  b  b
     mask      . . . 1 1 . . . . 1  1  1
 
+**Keeping one sequence** (``keep_first=True``). In the series above, memory is freed in the
+order it was filled, first in, first out, and a ring buffer of slots is enough: a model that
+always writes to the slot after its last write never overwrites anything still needed. With
+``keep_first`` the first sequence of the series is kept until the end: it is presented and
+followed by a keep marker (a second extra input channel, ``bits + 1``), then the other sequences
+come and go as above, and then the recall marker (the same channel) asks for the kept sequence.
+Its slots stay occupied while the rest of the memory is reused many times over, so the free slots
+are no longer the oldest ones: a ring buffer overwrites the kept sequence, an allocator that
+frees only what has been read does not. Inputs then have ``bits + 2`` channels; with L_0 the kept
+sequence's length, it takes the first L_0 + 1 steps and the last L_0 + 1:
+
+             t=0 1 2 3 4 5 6 7 8 9 10          (kept: L = 2, then one sequence of L = 2; T = 11)
+    bits      k k . b b . . . . .  .           k: the kept sequence, b: sequence 2
+    delim     . . . . . 1 . . . .  .
+    keep      . . 1 . . . . . 1 .  .
+    target    . . . . . . b b . k  k
+    mask      . . . . . . 1 1 . 1  1
+
 Scores are per series (``tasks.base.score``: bit errors and BCE bits summed over every scored
 step of the series). Series with different numbers or lengths of sequences share a batch: each
 is padded with zeros after its last step (T = the longest series' sum of 2 L_k + 1) and its mask
@@ -47,6 +65,7 @@ class MemoryReuseTask:
     max_length: int = 5
     min_sequences: int = 4  # sequences per series: 4 x 3 = 12 vectors at the least, > 10 slots
     max_sequences: int = 6
+    keep_first: bool = False  # the first sequence is kept to the end of the series (see above)
 
     name = "memory_reuse"
 
@@ -54,10 +73,15 @@ class MemoryReuseTask:
         check_lengths("MemoryReuseTask (lengths)", self.min_length, self.max_length)
         check_lengths("MemoryReuseTask (sequences)", self.min_sequences, self.max_sequences)
         check_int("MemoryReuseTask", "bits", self.bits)
+        if not isinstance(self.keep_first, bool):
+            raise ValueError(f"MemoryReuseTask.keep_first must be True or False, got {self.keep_first!r}")
+        if self.keep_first and self.min_sequences < 2:
+            raise ValueError("MemoryReuseTask with keep_first needs min_sequences >= 2 (the kept sequence "
+                             f"and at least one that comes and goes), got {self.min_sequences}")
 
     @property
     def input_size(self) -> int:
-        return self.bits + 1  # bits, delimiter
+        return self.bits + 1 + int(self.keep_first)  # bits, delimiter (, keep and recall marker)
 
     @property
     def output_size(self) -> int:
@@ -80,6 +104,9 @@ class MemoryReuseTask:
         check_batch_size("MemoryReuseTask", batch_size)
         check_override("MemoryReuseTask", "num_sequences", num_sequences)
         check_override("MemoryReuseTask", "length", length)
+        if self.keep_first and num_sequences is not None and num_sequences < 2:
+            raise ValueError("MemoryReuseTask.sample: with keep_first, num_sequences must be >= 2, "
+                             f"got {num_sequences}")
         if num_sequences is None:
             counts = torch.randint(self.min_sequences, self.max_sequences + 1, (batch_size,), generator=generator)
         else:
@@ -94,17 +121,28 @@ class MemoryReuseTask:
         vectors = torch.randint(0, 2, (batch_size, most, longest, self.bits), generator=generator).float()
 
         spans = 2 * lengths + (lengths > 0).long()  # (B, n_max): 2 L_k + 1 steps, 0 for no sequence
-        steps = int(spans.sum(1).max())
+        steps = int(spans.sum(1).max()) + int(self.keep_first)  # the kept one: 2 L_0 + 2 steps
         inputs = torch.zeros(batch_size, steps, self.input_size)
         targets = torch.zeros(batch_size, steps, self.output_size)
         mask = torch.zeros(batch_size, steps)
         for b in range(batch_size):
             start = 0
+            kept = None
             for k, L in enumerate(lengths[b].tolist()[: int(counts[b])]):
                 x = vectors[b, k, :L]  # (L, bits)
                 inputs[b, start : start + L, : self.bits] = x
+                if self.keep_first and k == 0:  # presented now, written back at the end
+                    inputs[b, start + L, self.bits + 1] = 1.0  # keep marker
+                    kept = x
+                    start += L + 1
+                    continue
                 inputs[b, start + L, self.bits] = 1.0  # delimiter
                 targets[b, start + L + 1 : start + 2 * L + 1] = x
                 mask[b, start + L + 1 : start + 2 * L + 1] = 1.0
                 start += 2 * L + 1
+            if kept is not None:
+                L = kept.shape[0]
+                inputs[b, start, self.bits + 1] = 1.0  # recall marker
+                targets[b, start + 1 : start + L + 1] = kept
+                mask[b, start + 1 : start + L + 1] = 1.0
         return Batch(inputs, targets, mask)
