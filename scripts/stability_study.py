@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -92,6 +93,8 @@ STUDIES = {
 
 # The folder of a study under --runs, where it is not the study's name.
 FOLDERS = {"copy-memory-init-rerun": "copy-memory-init"}
+# A study that continues the runs of another with a larger budget starts from a copy of its folder.
+CONTINUES = {"associative_recall-long": "associative_recall-memory-init"}
 
 
 def command(name: str, runs: Path) -> list[str]:
@@ -103,6 +106,11 @@ def command(name: str, runs: Path) -> list[str]:
 
 def run(names: list[str], runs: Path) -> None:
     for name in names:
+        folder, earlier = runs / FOLDERS.get(name, name), CONTINUES.get(name)
+        if earlier and not folder.exists():
+            if not (runs / earlier / "sweep.json").is_file():
+                raise SystemExit(f"{name} continues the runs of {earlier}: run that study first")
+            shutil.copytree(runs / earlier, folder)
         argv = command(name, runs)
         print(shlex.join(argv), flush=True)
         subprocess.run([sys.executable, *argv[1:]], check=True, cwd=ROOT,
