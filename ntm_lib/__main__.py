@@ -310,10 +310,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         if name in lists and name not in type(model_config).__dataclass_fields__:
             print(f"error: {setting_flag(name)} applies to --model {_kinds_with(name)} only", file=sys.stderr)
             return 2
-    fixed = {"controller": args.controller} if args.controller is not None else {}
-    if fixed and "controller" not in type(model_config).__dataclass_fields__:
-        print(f"error: --controller applies to --model {_kinds_with('controller')} only", file=sys.stderr)
-        return 2
+    fixed = {name: value for name, value in (("controller", args.controller), ("num_slots", args.slots))
+             if value is not None}
+    for name in fixed:
+        if name not in type(model_config).__dataclass_fields__:
+            print(f"error: {setting_flag(name)} applies to --model {_kinds_with(name)} only", file=sys.stderr)
+            return 2
     try:
         model_config = replace(model_config, **fixed, **_dnc_options(args, model_config))
     except ValueError as exc:
@@ -502,6 +504,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output folder: one folder per run, and sweep.json")
     p.add_argument("--controller", choices=["feedforward", "lstm"],
                    help="NTM or DNC controller of every run (default: the recipe's)")
+    p.add_argument("--slots", type=_positive_int, metavar="N",
+                   help="NTM or DNC memory slots of every run (default: the recipe's)")
     p.add_argument("--workers", type=_positive_int, default=1, metavar="P",
                    help="split the runs into P sweeps, one process (and one thread) each: on a CPU, "
                         "P = the number of cores uses them all (default 1)")

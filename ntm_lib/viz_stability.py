@@ -86,6 +86,19 @@ def combined(parts: Mapping[str, Sequence[Mapping[str, Any]]], setting: str = "c
     return {"runs": runs}
 
 
+def variant_runs(sources: Mapping[str, tuple[str, Mapping[str, Any]]],
+                 directory: str | Path | None = None) -> dict[str, list[Mapping[str, Any]]]:
+    """``{label: runs}`` for ``combined``, from ``{label: (study name, settings)}``: the runs of each
+    named study (``load_study``) whose settings have these values (``runs_with``)."""
+    studies: dict[str, dict[str, Any]] = {}
+    parts = {}
+    for label, (name, settings) in sources.items():
+        if name not in studies:
+            studies[name] = load_study(name, directory)
+        parts[label] = runs_with(studies[name], **settings)
+    return parts
+
+
 def converged_fraction(runs: Sequence[Mapping[str, Any]], sequences: Sequence[int],
                        threshold: float = 0.1) -> np.ndarray:
     """For each budget in ``sequences``: the fraction of ``runs`` that had converged by then."""
@@ -158,6 +171,17 @@ def plateau_table(report: Mapping[str, Any], items: Sequence[int] = (2, 4, 6)) -
                      " / ".join(f"{median(v):.2f}" for v in vectors),
                      round(median([r["scores"][largest]["delimiter_on_last_vector"] for r in runs]), 2)])
     return Table(header, body)
+
+
+def plateau_counts(report: Mapping[str, Any], sources: Mapping[str, tuple[str, Mapping[str, Any]]],
+                   column: str = "recipe") -> Table:
+    """Where the runs of each variant ended, one row per ``{label: (study name, settings)}``: how
+    many of its runs in ``scripts/recall_plateaus.py``'s report fall in each of ``PLATEAU_GROUPS``."""
+    body = []
+    for label, (name, settings) in sources.items():
+        ended = [r["group"] for r in runs_with(report, **settings) if r["study"] == name]
+        body.append([label, *[ended.count(group) for group in PLATEAU_GROUPS]])
+    return Table([column, *PLATEAU_GROUPS], body)
 
 
 def plot_converged_fraction(study: Mapping[str, Any], setting: str = "memory_init", threshold: float = 0.1,

@@ -3,6 +3,8 @@ r"""ntm_lib.viz_stability: convergence read off a sweep's histories, the table, 
 A made-up study: settings "a" (3 runs) and "b" (2 runs), validations every 100 sequences.
 """
 
+import json
+
 import pytest
 
 matplotlib = pytest.importorskip("matplotlib")
@@ -150,3 +152,20 @@ def test_plateau_table_has_one_row_per_group_with_medians():
     table = vs.plateau_table(report)
     assert [row[0] for row in table.rows] == ["converged", "no look-up"]  # in PLATEAU_GROUPS order
     assert table.rows[1] == ["no look-up", 2, 0.1, 2.8, 5.5, "1.50 / 2.00 / 2.00", 0.1]
+
+
+def test_variant_runs_and_plateau_counts_take_labelled_study_names(tmp_path):
+    (tmp_path / "one.json").write_text(json.dumps(STUDY))
+    sources = {"recipe a": ("one", {"memory_init": "a"}), "all of one": ("one", {})}
+    parts = vs.variant_runs(sources, tmp_path)
+    assert [len(runs) for runs in parts.values()] == [3, 5]
+    with pytest.raises(FileNotFoundError):
+        vs.variant_runs({"x": ("missing", {})}, tmp_path)
+    report = {"runs": [{"study": "one", "group": "no look-up", "settings": {"memory_init": "a"}},
+                       {"study": "one", "group": "converged", "settings": {"memory_init": "b"}},
+                       {"study": "other", "group": "converged", "settings": {"memory_init": "a"}}]}
+    table = vs.plateau_counts(report, sources)
+    assert table.header == ["recipe", *vs.PLATEAU_GROUPS]
+    counts = {row[0]: dict(zip(vs.PLATEAU_GROUPS, row[1:])) for row in table.rows}
+    assert counts["recipe a"]["no look-up"] == 1 and sum(counts["recipe a"].values()) == 1
+    assert counts["all of one"]["converged"] == 1 and sum(counts["all of one"].values()) == 2
