@@ -78,6 +78,19 @@ STUDIES = {
                                        "then 3-4, then the task's 2-6 (each stage left below 1 training bit error "
                                        "per sequence), so that the answer can never be found by its position alone; "
                                        "the recipe's constant memory."),
+    "associative_recall-slots": ("associative_recall", 32000,
+                                 ["--slots", "48", "--memory-init", "constant,random"], "memory_init",
+                                 "Associative recall with 48 memory slots instead of the recipe's 128 (a list of "
+                                 "6 items takes 32 steps, so 48 still hold it): with fewer unwritten slots, "
+                                 "does a content look-up stand out sooner? Constant and random memory."),
+    "associative_recall-slots-seeds": ("associative_recall", 32000,
+                                       ["--slots", "48", "--memory-init", "random"], "memory_init",
+                                       "Ten more seeds (10-19) of associative_recall-slots' random memory with 48 "
+                                       "slots: is its 9 of 10 a lucky draw?"),
+    "associative_recall-slots-64": ("associative_recall", 32000,
+                                    ["--slots", "64", "--memory-init", "random"], "memory_init",
+                                    "Associative recall with 64 slots and a random memory: room for lists of up "
+                                    "to 15 items, against 11 with 48."),
     "associative_recall-long": ("associative_recall", 96000, ["--memory-init", "constant,learned,random"],
                                 "memory_init",
                                 "Associative recall with three times the budget: the runs of "
@@ -91,6 +104,8 @@ STUDIES = {
 }
 
 
+# The seeds of a study, where they are not 0-9.
+SEEDS = {"associative_recall-slots-seeds": "10-19"}
 # The folder of a study under --runs, where it is not the study's name.
 FOLDERS = {"copy-memory-init-rerun": "copy-memory-init"}
 # A study that continues the runs of another with a larger budget starts from a copy of its folder.
@@ -99,7 +114,7 @@ CONTINUES = {"associative_recall-long": "associative_recall-memory-init"}
 
 def command(name: str, runs: Path) -> list[str]:
     task, budget, flags, _, _ = STUDIES[name]
-    return ["python", "-m", "ntm_lib", "sweep", "--task", task, "--model", "ntm", "--seeds", "0-9",
+    return ["python", "-m", "ntm_lib", "sweep", "--task", task, "--model", "ntm", "--seeds", SEEDS.get(name, "0-9"),
             "--max-sequences", str(budget), "--workers", "2", "--no-progress", *flags,
             "--out", str(runs / FOLDERS.get(name, name))]
 
@@ -158,7 +173,8 @@ def markdown(name: str, report: dict) -> str:
         f"# Stability study `{name}`", "", question, "",
         "Command (`OMP_NUM_THREADS=1`; the sweep's two worker processes use one thread each):", "",
         "    " + shlex.join(report["command"]), "",
-        f"The {task} NTM recipe ({recipe_description(task)}) with the settings above, seeds 0-9, "
+        f"The {task} NTM recipe ({recipe_description(task)}) with the settings above, "
+        f"seeds {SEEDS.get(name, '0-9')}, "
         "each run stopped at its first validation below 0.1 bit errors per sequence "
         f"({validation_description(task)}) or at {budget:,d} sequences.", "",
         f"**Time: {report['seconds_all_sessions']:,.0f} s** for {len(report['runs'])} runs "
