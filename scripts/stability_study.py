@@ -3,7 +3,7 @@ changing one thing, all with the same budget (copy: 16,000 sequences; associativ
 32,000; repeat copy: 96,000), as batched sweeps.
 
     python scripts/stability_study.py run [NAME ...] --runs runs/stability     # trains (minutes each)
-    python scripts/stability_study.py collect --runs runs/stability            # -> data/eval/stability/
+    python scripts/stability_study.py collect [NAME ...] --runs runs/stability # -> data/eval/stability/
 
 ``run`` calls ``python -m ntm_lib sweep`` once per study (two worker processes, one torch thread
 each); a study that was interrupted resumes where it stopped. ``collect`` copies each sweep's
@@ -97,10 +97,9 @@ STUDIES = {
                                 "associative_recall-memory-init, continued from 32,000 to 96,000 sequences "
                                 "(the sweep resumes each run from its last checkpoint). Do the runs that "
                                 "had not converged get there later?"),
-    "repeat_copy-memory-init": ("repeat_copy", 96000, ["--memory-init", "constant"], "memory_init",
-                                "Memory initialisation on repeat copy, so far the recipe's constant memory "
-                                "only: does the recipe converge for nine seeds of ten? (Learned and random "
-                                "memories with the same budget are still to be run.)"),
+    "repeat_copy-memory-init": ("repeat_copy", 96000, ["--memory-init", "constant,learned,random"], "memory_init",
+                                "Memory initialisation on repeat copy: constant (the recipe), learned or random "
+                                "memory, with the recipe's LSTM controller and curriculum."),
 }
 
 
@@ -187,9 +186,9 @@ def markdown(name: str, report: dict) -> str:
     ])
 
 
-def collect(runs: Path, out: Path) -> None:
+def collect(names: list[str], runs: Path, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    for name in STUDIES:
+    for name in names:
         stored = ROOT / runs / FOLDERS.get(name, name) / "sweep.json"  # runs: relative or absolute
         if not stored.is_file():
             print(f"{name}: no {stored}, skipped")
@@ -211,7 +210,7 @@ def collect(runs: Path, out: Path) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=["run", "collect"])
-    parser.add_argument("names", nargs="*", help="studies to run (default: all), of " + ", ".join(STUDIES))
+    parser.add_argument("names", nargs="*", help="studies to run or collect (default: all), of " + ", ".join(STUDIES))
     parser.add_argument("--runs", type=Path, default=Path("runs") / "stability",
                         help="where the sweeps' run folders are (relative to the checkout)")
     parser.add_argument("--out", type=Path, default=ROOT / "data" / "eval" / "stability")
@@ -219,4 +218,4 @@ if __name__ == "__main__":
     if args.action == "run":
         run(args.names or list(STUDIES), args.runs)
     else:
-        collect(args.runs, args.out)
+        collect(args.names or list(STUDIES), args.runs, args.out)
