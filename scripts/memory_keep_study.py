@@ -71,9 +71,10 @@ def where_kept(model, batches: list[Batch], bits: int) -> dict[str, float]:
     on them while the kept sequence is written back (1: it is read from memory);
     ``copies_read_from_memory``: for the other sequences, the read weight on the slot that took the
     largest write weight when the vector being written back was presented (1: each copy is read
-    from where it was written; near 0: the controller carries it); ``slots_for_copies``: distinct
-    slots that take the largest write weight while the other sequences are presented; ``kept_errors``
-    and ``other_errors``: bit errors per series on the kept sequence and on the rest.
+    from where it was written; near 0: the controller carries it); ``copies_written``: how much the
+    memory changes on the steps that present the other sequences, relative to the steps that present
+    the kept one (mean ||M_t - M_t-1||; near 0: they are not written); ``kept_errors`` and
+    ``other_errors``: bit errors per series on the kept sequence and on the rest.
     """
     model.eval()
     totals: dict[str, list[float]] = {}
