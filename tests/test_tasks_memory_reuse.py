@@ -179,31 +179,20 @@ def test_invalid_samples_are_rejected(kwargs, message):
 
 
 def keep_reference(sequences: list[list[list[float]]], steps: int, bits: int):
-    """Slow loop: the keep_first encoding of one series (its first sequence is the kept one)."""
+    """Slow loop: the keep_first encoding of one series (its first sequence is the kept one):
+    the kept sequence, a keep marker, the others as ``reference`` encodes them, a recall marker,
+    and the kept sequence as targets."""
     inputs, targets, mask = torch.zeros(steps, bits + 2), torch.zeros(steps, bits), torch.zeros(steps)
     kept, others = sequences[0], sequences[1:]
-    t = 0
-    for vector in kept:
-        inputs[t, :bits] = torch.tensor(vector)
-        t += 1
-    inputs[t, bits + 1] = 1  # keep marker
-    t += 1
-    for sequence in others:
-        for vector in sequence:
-            inputs[t, :bits] = torch.tensor(vector)
-            t += 1
-        inputs[t, bits] = 1
-        t += 1
-        for vector in sequence:
-            targets[t] = torch.tensor(vector)
-            mask[t] = 1
-            t += 1
-    inputs[t, bits + 1] = 1  # recall marker
-    t += 1
-    for vector in kept:
-        targets[t] = torch.tensor(vector)
-        mask[t] = 1
-        t += 1
+    L = len(kept)
+    inputs[:L, :bits] = torch.tensor(kept)
+    inputs[L, bits + 1] = 1  # keep marker
+    start, middle = L + 1, sum(2 * len(s) + 1 for s in others)
+    end = start + middle
+    inputs[start:end, : bits + 1], targets[start:end], mask[start:end] = reference(others, middle, bits)
+    inputs[end, bits + 1] = 1  # recall marker
+    targets[end + 1 : end + 1 + L] = torch.tensor(kept)
+    mask[end + 1 : end + 1 + L] = 1
     return inputs, targets, mask
 
 
