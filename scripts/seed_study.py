@@ -1,9 +1,10 @@
 """How much a task's result depends on the seed: train the shipped recipe with other seeds and
 evaluate every run on the generalisation table's test sets.
 
-Each seed trains exactly as ``python -m ntm_lib train --task T --model M --seed S`` would (the
-recipe's settings; it stops when converged if the recipe does), within ``--max-sequences``. The
-runs, and the shipped model beside them, are then scored on the conditions of
+Each seed trains as ``python -m ntm_lib train --task T --model M --seed S`` would (the
+recipe's settings, with the shipped run's model settings where the manifest records any: the
+shipped model's size and memory; it stops when converged if the recipe does), within
+``--max-sequences``. The runs, and the shipped model beside them, are then scored on the conditions of
 ``python -m ntm_lib eval --task T`` (the same seeded test sets). Results go to
 ``data/eval/seeds/<task>-<model>.json`` (per run: seed, converged, sequences, seconds, and the
 table rows) and a Markdown table beside it.
@@ -66,6 +67,9 @@ def main() -> None:
     key = args.name or f"{args.task}-{args.model}"
     if shipped:
         models["shipped"] = load_pretrained(args.task, args.model)
+        # the shipped model's settings where they differ from today's recipe (associative
+        # recall's NTM: 128 slots and a constant memory), so that the seeds vary nothing else
+        model_config = replace(model_config, **shipped["run"]["model_settings"])
     for seed in (int(s) for s in args.seeds.split(",")):
         torch.manual_seed(seed)  # as `python -m ntm_lib train` does before building the model
         model = build_model(args.model, model_config)

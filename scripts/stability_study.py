@@ -21,6 +21,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -29,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ntm_lib.recipes import recipe  # noqa: E402
+from ntm_lib.runs import setting_flag  # noqa: E402
 from ntm_lib.tables import Table  # noqa: E402
 from ntm_lib.viz_stability import sequences_to_converge, stability_rows, stability_table  # noqa: E402
 
@@ -103,6 +105,11 @@ STUDIES = {
 }
 
 
+# The recipe a task's studies were made with, where the registered recipe has changed since:
+# associative recall's was 128 slots and a constant memory (chapter 7's shipped model) until the
+# 48-slot studies found one that converges in 18 of 20 seeds. A study's command sets these
+# settings unless it varies them itself, so that it trains the same runs as it did.
+BASE = {"associative_recall": {"num_slots": 128, "memory_init": "constant"}}
 # The seeds of a study, where they are not 0-9.
 SEEDS = {"associative_recall-slots-seeds": "10-19"}
 # The folder of a study under --runs, where it is not the study's name.
@@ -111,10 +118,20 @@ FOLDERS = {"copy-memory-init-rerun": "copy-memory-init"}
 CONTINUES = {"associative_recall-long": "associative_recall-memory-init"}
 
 
+def base_flags(task: str, flags: list[str]) -> list[str]:
+    """The flags that pin a task's ``BASE`` settings the study's own ``flags`` leave alone."""
+    pinned = []
+    for setting, value in BASE.get(task, {}).items():
+        flag = setting_flag(setting)
+        if flag not in flags:
+            pinned += [flag, str(value)]
+    return pinned
+
+
 def command(name: str, runs: Path) -> list[str]:
     task, budget, flags, _, _ = STUDIES[name]
     return ["python", "-m", "ntm_lib", "sweep", "--task", task, "--model", "ntm", "--seeds", SEEDS.get(name, "0-9"),
-            "--max-sequences", str(budget), "--workers", "2", "--no-progress", *flags,
+            "--max-sequences", str(budget), "--workers", "2", "--no-progress", *flags, *base_flags(task, flags),
             "--out", str(runs / FOLDERS.get(name, name))]
 
 
@@ -132,9 +149,10 @@ def run(names: list[str], runs: Path) -> None:
 
 
 def recipe_description(task: str) -> str:
-    """The NTM recipe of ``task`` in words, from ``ntm_lib.recipes`` (what a study changes is in
-    its command)."""
+    """The NTM recipe of ``task`` in words, from ``ntm_lib.recipes`` with the task's ``BASE``
+    settings (what a study changes is in its command)."""
     _, model, train = recipe(task, "ntm")
+    model = replace(model, **BASE.get(task, {}))
     controller = {"feedforward": "feed-forward", "lstm": "LSTM"}.get(model.controller, model.controller)
     words = [f"`ntm_lib.recipes`: {controller} controller of {model.controller_size} units",
              f"N = {model.num_slots}, M = {model.word_size}",
@@ -158,6 +176,21 @@ def validation_description(task: str) -> str:
             f"{every:,d} sequences")
 
 
+def pinned_note(name: str, report: dict) -> list[str]:
+    """Where the task's recipe has changed since the study ran (``BASE``): the command that
+    trains the same runs under today's recipe, as Markdown lines."""
+    task, _, flags, _, _ = STUDIES[name]
+    pinned = base_flags(task, flags)
+    if not pinned:
+        return []
+    recorded = report["command"]
+    runs = Path(recorded[recorded.index("--out") + 1]).parent
+    return [f"The task's registered recipe has changed since these runs were made; the settings "
+            f"they had are pinned by `{shlex.join(pinned)}` in the command that trains them again "
+            f"today (`python scripts/stability_study.py run {name}`):", "",
+            "    " + shlex.join(command(name, runs)), ""]
+
+
 def markdown(name: str, report: dict) -> str:
     task, budget, flags, setting, question = STUDIES[name]
     rows = stability_rows(report, setting)
@@ -172,7 +205,9 @@ def markdown(name: str, report: dict) -> str:
         f"# Stability study `{name}`", "", question, "",
         "Command (`OMP_NUM_THREADS=1`; the sweep's two worker processes use one thread each):", "",
         "    " + shlex.join(report["command"]), "",
-        f"The {task} NTM recipe ({recipe_description(task)}) with the settings above, "
+        *pinned_note(name, report),
+        f"The {task} NTM recipe{' of the shipped model' if task in BASE else ''} "
+        f"({recipe_description(task)}) with the settings above, "
         f"seeds {SEEDS.get(name, '0-9')}, "
         "each run stopped at its first validation below 0.1 bit errors per sequence "
         f"({validation_description(task)}) or at {budget:,d} sequences.", "",

@@ -139,6 +139,26 @@ def test_every_shipped_model_records_its_run_as_data_and_the_command_rendered_fr
             assert f"--init-from data/pretrained/{entries[parent]['file']}" in entry["reproduce"], key
 
 
+def test_every_shipped_model_is_its_recipe_with_the_settings_its_run_records():
+    """A recipe may change after a model is shipped (associative recall's NTM: 128 slots and a
+    constant memory, now 48 and random); the run record must then name the old settings, or its
+    command would train a different model."""
+    from dataclasses import asdict
+
+    from ntm_lib.checkpoints import read_checkpoint
+    from ntm_lib.runs import MODEL_SETTINGS
+
+    entries = pretrained.manifest()
+    for key, entry in entries.items():
+        run = entry["run"]
+        stored = read_checkpoint(pretrained.pretrained_dir() / entry["file"])["model"]["config"]
+        expected = {**asdict(recipe(run["task"], run["model"])[1]), **run["model_settings"]}
+        differ = {name: (expected.get(name), value) for name, value in stored.items()
+                  if name in MODEL_SETTINGS and expected.get(name) != value}
+        assert not differ, (key, differ)
+    assert entries["associative_recall-ntm"]["run"]["model_settings"] == {"num_slots": 128, "memory_init": "constant"}
+
+
 def test_the_256_slot_ngram_ntm_records_where_it_started_and_the_resize():
     entry = pretrained.manifest()["ngrams-ntm"]
     assert entry["run"]["model_settings"] == {"num_slots": 256}
