@@ -102,6 +102,11 @@ STUDIES = {
     "repeat_copy-memory-init": ("repeat_copy", 96000, ["--memory-init", "constant,learned,random"], "memory_init",
                                 "Memory initialisation on repeat copy: constant (the recipe), learned or random "
                                 "memory, with the recipe's LSTM controller and curriculum."),
+    "repeat_copy-controller": ("repeat_copy", 96000, ["--controller", "feedforward"], "controller",
+                               "Repeat copy with a feed-forward controller of 100 units instead of the recipe's "
+                               "LSTM (constant memory, the recipe's curriculum): an LSTM of 100 units can carry "
+                               "a short sequence and its count by itself; a feed-forward controller must use the "
+                               "memory from the first stage on."),
 }
 
 
