@@ -102,6 +102,11 @@ STUDIES = {
     "repeat_copy-memory-init": ("repeat_copy", 96000, ["--memory-init", "constant,learned,random"], "memory_init",
                                 "Memory initialisation on repeat copy: constant (the recipe), learned or random "
                                 "memory, with the recipe's LSTM controller and curriculum."),
+    "repeat_copy-long": ("repeat_copy", 192000, ["--memory-init", "constant,learned,random"], "memory_init",
+                         "Repeat copy with twice the budget: the runs of repeat_copy-memory-init, continued "
+                         "from 96,000 to 192,000 sequences (the sweep resumes each run from its last "
+                         "checkpoint). Do the slow runs, near the line on the full task, get over it, and do "
+                         "the runs stuck in the curriculum's second and third stages move on?"),
     "repeat_copy-controller": ("repeat_copy", 96000, ["--controller", "feedforward"], "controller",
                                "Repeat copy with a feed-forward controller of 100 units instead of the recipe's "
                                "LSTM (constant memory, the recipe's curriculum): an LSTM of 100 units can carry "
@@ -120,7 +125,8 @@ SEEDS = {"associative_recall-slots-seeds": "10-19"}
 # The folder of a study under --runs, where it is not the study's name.
 FOLDERS = {"copy-memory-init-rerun": "copy-memory-init"}
 # A study that continues the runs of another with a larger budget starts from a copy of its folder.
-CONTINUES = {"associative_recall-long": "associative_recall-memory-init"}
+CONTINUES = {"associative_recall-long": "associative_recall-memory-init",
+             "repeat_copy-long": "repeat_copy-memory-init"}
 
 
 def base_flags(task: str, flags: list[str]) -> list[str]:
