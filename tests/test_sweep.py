@@ -14,6 +14,7 @@ from ntm_lib import sweep as sweep_module
 from ntm_lib.__main__ import main
 from ntm_lib.baselines import LSTMConfig
 from ntm_lib.checkpoints import load_checkpoint, read_checkpoint
+from ntm_lib.dnc import DNCConfig
 from ntm_lib.models import build_model
 from ntm_lib.sweep import Sweep, SweepRun, sweep
 from ntm_lib.training import TrainConfig, train
@@ -66,10 +67,16 @@ def test_each_run_is_the_run_train_makes():
 @pytest.mark.parametrize("kind, config, optimizer", [
     ("lstm", LSTMConfig(hidden_size=6, num_layers=2), "rmsprop"),
     ("ntm", replace(TINY, controller="lstm"), "rmsprop"),
+    ("dnc", DNCConfig(controller_size=11, num_slots=7, word_size=5, num_read_heads=2), "adam"),
+    ("dnc", DNCConfig(controller="feedforward", controller_size=11, num_slots=7, word_size=5,
+                      masked_lookup=True, deallocate=True, link_sharpness=True), "adam"),
 ])
-def test_lstm_models_and_rmsprop_match_train(kind, config, optimizer):
+def test_lstm_models_dncs_and_rmsprop_match_train(kind, config, optimizer):
     runs = [run(s, config, optimizer=optimizer, max_sequences=18) for s in (3, 4)]
-    for r, result in zip(runs, sweep(kind, TASK, runs, progress=False)):
+    sw = Sweep(kind, TASK, runs, progress=False)
+    # The memory models step every run as one batch (no vmap); the LSTM baseline is vmapped.
+    assert (sw.runwise is None) == (kind == "lstm")
+    for r, result in zip(runs, sw.run()):
         assert_same_history(result.history, alone(kind, r)[1].history)
 
 
