@@ -310,7 +310,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         if name in lists and name not in type(model_config).__dataclass_fields__:
             print(f"error: {setting_flag(name)} applies to --model {_kinds_with(name)} only", file=sys.stderr)
             return 2
-    fixed = {name: value for name, value in (("controller", args.controller), ("num_slots", args.slots))
+    fixed = {name: value for name, value in (("controller", args.controller), ("controller_size", args.controller_size),
+                                             ("num_slots", args.slots))
              if value is not None}
     for name in fixed:
         if name not in type(model_config).__dataclass_fields__:
@@ -504,6 +505,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output folder: one folder per run, and sweep.json")
     p.add_argument("--controller", choices=["feedforward", "lstm"],
                    help="NTM or DNC controller of every run (default: the recipe's)")
+    p.add_argument("--controller-size", type=_positive_int, metavar="UNITS",
+                   help="NTM or DNC controller units of every run (default: the recipe's)")
     p.add_argument("--slots", type=_positive_int, metavar="N",
                    help="NTM or DNC memory slots of every run (default: the recipe's)")
     p.add_argument("--workers", type=_positive_int, default=1, metavar="P",

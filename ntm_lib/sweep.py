@@ -805,7 +805,8 @@ def settings_of(run: SweepRun) -> dict[str, Any]:
     c = run.train_config
     out = {"learning_rate": c.learning_rate, "clipping": c.clipping, "clip_norm": c.clip_norm,
            "clip_value": c.clip_value, "optimizer": c.optimizer, "curriculum": curriculum_text(c.curriculum)}
-    for name in ("memory_init", "initial_weighting", "controller", "num_slots", "use_links", "masked_lookup", "deallocate", "link_sharpness"):
+    for name in ("memory_init", "initial_weighting", "controller", "controller_size", "num_slots", "use_links",
+                 "masked_lookup", "deallocate", "link_sharpness"):
         if hasattr(run.model_config, name):
             out[name] = getattr(run.model_config, name)
     return out

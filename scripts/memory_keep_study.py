@@ -12,6 +12,9 @@ Scoring (prints one JSON object; ``data/eval/memory-keep.json`` came from it):
 
     python scripts/memory_keep_study.py runs/keep/dnc runs/keep/ntm > memory-keep.json
 
+The same with controllers of 32 units (``--controller-size 32`` on both sweep commands, into
+``runs/keep-c32/``) gave ``data/eval/memory-keep-small-controller.json``.
+
 Each sweep folder's ``sweep.json`` gives the training records, each run's ``final.pt`` the model.
 Shares its scoring with ``memory_reuse_study.py``.
 """
@@ -19,6 +22,7 @@ Shares its scoring with ``memory_reuse_study.py``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -71,7 +75,10 @@ def where_kept(model, batches: list[Batch], bits: int) -> dict[str, float]:
     on them while the kept sequence is written back (1: it is read from memory);
     ``copies_read_from_memory``: for the other sequences, the read weight on the slot that took the
     largest write weight when the vector being written back was presented (1: each copy is read
-    from where it was written; near 0: the controller carries it); ``copies_written``: how much the
+    from where it was written; near 0: the controller carries it, or reads it earlier);
+    ``copies_read_a_step_early``: the same one step before (the read then reaches the output through
+    the controller at the next step, as a read at step t enters the controller at t + 1; added
+    after the first two studies had been scored); ``copies_written``: how much the
     memory changes on the steps that present the other sequences, relative to the steps that present
     the kept one (mean ||M_t - M_t-1||; near 0: they are not written); ``kept_errors`` and
     ``other_errors``: bit errors per series on the kept sequence and on the rest.
@@ -102,18 +109,20 @@ def where_kept(model, batches: list[Batch], bits: int) -> dict[str, float]:
             in_between = between[b].nonzero().flatten()
             # (T,) ||M_t - M_t-1||; the memory before step 0 is not traced, so step 0 is left out
             change = torch.cat([torch.tensor([float("nan")]), trace.memory[b].diff(dim=0).flatten(1).norm(dim=-1)])
-            matched, copy_steps = [], []
+            matched, matched_before, copy_steps = [], [], []
             for d in (batch.inputs[b, :, bits] == 1).nonzero().flatten().tolist():  # each delimiter
                 L = int(batch.mask[b, d + 1:].cumprod(0).sum())  # its scored steps
                 written = writes[b, d - L:d].argmax(-1)  # (L,) the slot of each presented vector
                 copy_steps.extend(range(d - L, d))
                 matched.append(reads[b, d + 1:d + 1 + L].gather(-1, written.unsqueeze(-1)).mean().item())
+                matched_before.append(reads[b, d:d + L].gather(-1, written.unsqueeze(-1)).mean().item())
             values = {
                 "kept_slots": float(len(slots)),
                 "kept_slots_changed": ((after - before).norm() / before.norm().clamp_min(1e-9)).item(),
                 "write_on_kept": writes[b][in_between][:, slots].sum(-1).mean().item(),
                 "read_on_kept": reads[b][recalled[b]][:, slots].sum(-1).mean().item(),
                 "copies_read_from_memory": sum(matched) / len(matched),
+                "copies_read_a_step_early": sum(matched_before) / len(matched_before),
                 "copies_written": (change[copy_steps].nanmean() / change[presenting[b]].nanmean()).item(),
                 "kept_errors": kept_errors[b].item(),
                 "other_errors": other_errors[b].item(),
@@ -146,8 +155,10 @@ def main() -> None:
                 result["test"][name] = {**scores(model, batches), "memory": where_kept(model, batches, task.bits)}
             runs.append(result)
             print(json.dumps(result), file=sys.stderr, flush=True)
+        first = load_checkpoint(folder / f"seed-{report['runs'][0]['seed']}" / "final.pt")
         sweeps.append({
             "task": {"name": report["task"], **task.__dict__}, "command": report["command"],
+            "model_config": dataclasses.asdict(first.config),
             "conditions": [{"name": n, "overrides": o, "series": s, "seed": 4024 + i}
                            for i, (n, o, s) in enumerate(conditions(task))],
             "runs": runs,

@@ -234,12 +234,14 @@ def test_the_sweep_command_lists_initial_weightings_and_clippings(tmp_path, caps
     assert "--initial-weighting applies to --model ntm only" in capsys.readouterr().err
 
 
-def test_the_sweep_command_fixes_the_memory_size_of_every_run(tmp_path, capsys):
-    assert main(["sweep", "--seeds", "0-1", "--slots", "16", "--max-sequences", "8", "--batch-size", "8",
-                 "--out", str(tmp_path), "--no-progress"]) == 0
+def test_the_sweep_command_fixes_the_memory_and_controller_sizes_of_every_run(tmp_path, capsys):
+    assert main(["sweep", "--seeds", "0-1", "--slots", "16", "--controller-size", "12", "--max-sequences", "8",
+                 "--batch-size", "8", "--out", str(tmp_path), "--no-progress"]) == 0
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert [r["settings"]["num_slots"] for r in report["runs"]] == [16, 16]
-    assert all(load_checkpoint(r["checkpoint"]).config.num_slots == 16 for r in report["runs"])
+    assert [(r["settings"]["num_slots"], r["settings"]["controller_size"]) for r in report["runs"]] == [(16, 12)] * 2
+    for r in report["runs"]:
+        config = load_checkpoint(r["checkpoint"]).config
+        assert (config.num_slots, config.controller_size) == (16, 12)
     assert main(["sweep", "--model", "lstm", "--slots", "16", "--out", str(tmp_path / "lstm")]) == 2
     assert "--slots applies to --model dnc or ntm only" in capsys.readouterr().err
     with pytest.raises(SystemExit):
