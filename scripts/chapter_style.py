@@ -1,4 +1,4 @@
-"""Check that a chapter reads on the page without sideways scrolling.
+r"""Check that a chapter reads on the page without sideways scrolling.
 
 At 1280 px the book's text column holds about 88 columns of code. A reader sees the source of
 every code cell not tagged ``remove-cell`` or ``remove-input`` (``hide-input`` cells fold, and a

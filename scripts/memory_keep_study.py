@@ -78,10 +78,14 @@ def where_kept(model, batches: list[Batch], bits: int) -> dict[str, float]:
     from where it was written; near 0: the controller carries it, or reads it earlier);
     ``copies_read_a_step_early``: the same one step before (the read then reaches the output through
     the controller at the next step, as a read at step t enters the controller at t + 1; added
-    after the first two studies had been scored); ``copies_written``: how much the
+    with the third study); ``copies_written``: how much the
     memory changes on the steps that present the other sequences, relative to the steps that present
-    the kept one (mean ||M_t - M_t-1||; near 0: they are not written); ``kept_errors`` and
-    ``other_errors``: bit errors per series on the kept sequence and on the rest.
+    the kept one (mean ||M_t - M_t-1||; near 0: they are not written); ``copy_slots``: how many
+    slots the sequences that come and go are written to (largest write weight per vector);
+    ``copies_to_reused_slots``: the share of their vectors written to a slot that an earlier one of
+    them had taken (slots freed and used again); ``free_gate_on_copies`` (a DNC only): its free
+    gate while each of them is written back; ``kept_errors`` and ``other_errors``: bit errors per
+    series on the kept sequence and on the rest. The last four were added with the third study.
     """
     model.eval()
     totals: dict[str, list[float]] = {}
@@ -110,12 +114,18 @@ def where_kept(model, batches: list[Batch], bits: int) -> dict[str, float]:
             # (T,) ||M_t - M_t-1||; the memory before step 0 is not traced, so step 0 is left out
             change = torch.cat([torch.tensor([float("nan")]), trace.memory[b].diff(dim=0).flatten(1).norm(dim=-1)])
             matched, matched_before, copy_steps = [], [], []
+            copy_slots, reused, free_gates = set(), [], []
             for d in (batch.inputs[b, :, bits] == 1).nonzero().flatten().tolist():  # each delimiter
                 L = int(batch.mask[b, d + 1:].cumprod(0).sum())  # its scored steps
                 written = writes[b, d - L:d].argmax(-1)  # (L,) the slot of each presented vector
                 copy_steps.extend(range(d - L, d))
                 matched.append(reads[b, d + 1:d + 1 + L].gather(-1, written.unsqueeze(-1)).mean().item())
                 matched_before.append(reads[b, d:d + L].gather(-1, written.unsqueeze(-1)).mean().item())
+                if between[b, d]:  # one of the sequences that come and go
+                    reused.extend(slot in copy_slots for slot in written.tolist())
+                    copy_slots.update(written.tolist())
+                    if is_dnc:
+                        free_gates.append(trace.free_gates[b, d:d + L].mean().item())
             values = {
                 "kept_slots": float(len(slots)),
                 "kept_slots_changed": ((after - before).norm() / before.norm().clamp_min(1e-9)).item(),
@@ -124,9 +134,13 @@ def where_kept(model, batches: list[Batch], bits: int) -> dict[str, float]:
                 "copies_read_from_memory": sum(matched) / len(matched),
                 "copies_read_a_step_early": sum(matched_before) / len(matched_before),
                 "copies_written": (change[copy_steps].nanmean() / change[presenting[b]].nanmean()).item(),
+                "copy_slots": float(len(copy_slots)),
+                "copies_to_reused_slots": sum(reused) / max(len(reused), 1),
                 "kept_errors": kept_errors[b].item(),
                 "other_errors": other_errors[b].item(),
             }
+            if free_gates:
+                values["free_gate_on_copies"] = sum(free_gates) / len(free_gates)
             for name, value in values.items():
                 totals.setdefault(name, []).append(value)
     return {name: round(sum(v) / len(v), 3) for name, v in totals.items()}
