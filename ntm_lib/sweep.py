@@ -268,15 +268,15 @@ class _RunLSTMCell(nn.Module):
         return torch.sigmoid(o) * torch.tanh(c), c
 
 
-def _runwise(model: nn.Module) -> nn.Module:
+def _runwise(model: nn.Module) -> nn.Module | None:
     """A private copy of ``model`` whose ``step`` and ``output`` take every run at once without
     ``vmap``: its linear layers and LSTM cells are the run-stacked twins above, so that a step
     on K runs of B sequences is one step on a batch of K * B sequences (run-major), with stacked
     weights (K, ...) passed in by ``functional_call``. Everything else a step does (addressing,
     reading, writing) is the same for every run and acts on the K * B sequences as on any batch.
-    Only the linear layers and the cells may hold weights a step uses; the others must be among
-    ``STATE_ONLY_WEIGHTS``, which only ``initial_state`` reads. For any other model this returns
-    None, and the sweep vmaps the step instead."""
+    Only the linear layers and the cells may hold weights (or buffers) a step uses; the others
+    must be among ``STATE_ONLY_WEIGHTS``, which only ``initial_state`` reads. For any other model
+    this returns None, and the sweep vmaps the step instead."""
     if not hasattr(model, "step"):
         return None
     model = _vmappable(model)
@@ -288,7 +288,7 @@ def _runwise(model: nn.Module) -> nn.Module:
                 setattr(parent, child_name, _RunLSTMCell(child))
     runwise = {f"{name}.{p}" if name else p for name, m in model.named_modules()
                if isinstance(m, (_RunLinear, _RunLSTMCell)) for p, _ in m.named_parameters(recurse=False)}
-    others = [n for n, _ in model.named_parameters() if n not in runwise and n not in STATE_ONLY_WEIGHTS]
+    others = [n for n in model.state_dict() if n not in runwise and n not in STATE_ONLY_WEIGHTS]
     return None if others else model
 
 

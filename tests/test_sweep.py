@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 import torch
 
-from ntm_lib import CopyTask, NTMConfig
+from ntm_lib import NTM, CopyTask, NTMConfig
 from ntm_lib import sweep as sweep_module
 from ntm_lib.__main__ import main
 from ntm_lib.baselines import LSTMConfig
@@ -298,3 +298,18 @@ def test_group_summary_counts_by_setting():
         "worst_bit_errors_after_convergence": 0.05}
     assert table["random"]["converged"] == 0 and table["random"]["median_sequences_to_converge"] is None
     assert table["random"]["runs_with_nonfinite"] == 1
+
+
+def test_a_model_whose_step_reads_another_weight_is_vmapped():
+    # The run-major batch is for models whose step reads weights through linear layers and cells
+    # only; a weight the step reads directly (here a learned scale of the inputs) keeps vmap.
+    class ScaledNTM(NTM):
+        def __init__(self, config):
+            super().__init__(config)
+            self.input_scale = torch.nn.Parameter(torch.ones(config.input_size))
+
+        def step(self, x, state, *args, **kwargs):
+            return super().step(x * self.input_scale, state, *args, **kwargs)
+
+    assert sweep_module._runwise(NTM(TINY)) is not None
+    assert sweep_module._runwise(ScaledNTM(TINY)) is None
