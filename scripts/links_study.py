@@ -9,6 +9,14 @@ end; progress goes to standard error. The table in ``data/eval/links.md`` came f
 
 Each run's checkpoints go to ``OUT/links-<model>-seed<seed>/``. ``--evaluate-only`` rescores
 their ``final.pt`` without training. Shares its scoring with ``memory_reuse_study.py``.
+
+``--sweeps DIR ...`` scores the runs of ``python -m ntm_lib sweep --task ordered_recall`` folders
+instead (each run's ``final.pt``, its model as the sweep trained it); ``data/eval/links-feedforward.json``
+came from
+
+    python -m ntm_lib sweep --task ordered_recall --model dnc --controller feedforward --links on --seeds 0-4 --max-sequences 48000 --out runs/links-ff/links-on
+    python -m ntm_lib sweep --task ordered_recall --model dnc --controller feedforward --links off --seeds 0-4 --max-sequences 48000 --out runs/links-ff/links-off
+    python scripts/links_study.py --sweeps runs/links-ff/links-on runs/links-ff/links-off > links-feedforward.json
 """
 
 from __future__ import annotations
@@ -73,13 +81,40 @@ def run(kind: str, seed: int, out: Path, train_config: TrainConfig, evaluate_onl
         result = {"model": kind, "seed": seed, "converged": trained.converged, "sequences": trained.sequences,
                   "seconds": round(trained.seconds, 1), "val_bit_errors": round(trained.val_bit_errors, 3),
                   "nonfinite_batches": trained.nonfinite_batches, "checkpoint": trained.checkpoint}
-    result["test"] = {}
+    result["test"] = score(model)
+    return result
+
+
+def score(model: DNC) -> dict:
+    """Every test condition's scores, and the read modes on the training-like sequences."""
+    test = {}
     for index, (name, overrides, size) in enumerate(CONDITIONS):
         batches = test_set(TASK, overrides, size, 3024 + index)
-        result["test"][name] = scores(model, batches)
+        test[name] = scores(model, batches)
         if index == 0:
-            result["test"][name]["read_modes"] = read_modes(model, batches)
-    return result
+            test[name]["read_modes"] = read_modes(model, batches)
+    return test
+
+
+def score_sweeps(folders: list[Path]) -> dict:
+    """The runs of sweep folders (``sweep.json`` and ``<run>/final.pt``), scored like ``run``."""
+    results = []
+    for folder in folders:
+        report = json.loads((folder / "sweep.json").read_text())
+        for entry in report["runs"]:
+            model = load_checkpoint(Path(entry["checkpoint"]) if Path(entry["checkpoint"]).is_file()
+                                    else folder / entry["name"] / "final.pt")
+            result = {"model": "dnc" if model.config.use_links else "no-links", "sweep": str(folder),
+                      "command": report["command"], "model_config": asdict(model.config),
+                      **{k: entry[k] for k in ("seed", "converged", "sequences", "seconds", "val_bit_errors",
+                                               "nonfinite_batches")}}
+            result["test"] = score(model)
+            results.append(result)
+            print(json.dumps(result), file=sys.stderr, flush=True)
+    return {"task": {"name": TASK.name, **asdict(TASK)},
+            "conditions": [{"name": n, "overrides": o, "sequences": s, "seed": 3024 + i}
+                           for i, (n, o, s) in enumerate(CONDITIONS)],
+            "runs": results, "torch": torch.__version__}
 
 
 def main() -> None:
@@ -88,8 +123,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("/tmp/reuse-runs"), help="checkpoint folder")
     parser.add_argument("--max-sequences", type=int, default=TRAIN.max_sequences)
     parser.add_argument("--evaluate-only", action="store_true", help="score OUT/links-<model>-seed<seed>/final.pt")
+    parser.add_argument("--sweeps", type=Path, nargs="+", help="score the runs of these sweep folders instead")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    if args.sweeps:
+        print(json.dumps(score_sweeps(args.sweeps), indent=1))
+        return
     train_config = replace(TRAIN, max_sequences=args.max_sequences)
     results, started = [], time.perf_counter()
     for item in args.runs.split(","):
