@@ -102,8 +102,7 @@ def score_sweeps(folders: list[Path]) -> dict:
     for folder in folders:
         report = json.loads((folder / "sweep.json").read_text())
         for entry in report["runs"]:
-            model = load_checkpoint(Path(entry["checkpoint"]) if Path(entry["checkpoint"]).is_file()
-                                    else folder / entry["name"] / "final.pt")
+            model = load_checkpoint(folder / entry["name"] / "final.pt")
             result = {"model": "dnc" if model.config.use_links else "no-links", "sweep": str(folder),
                       "command": report["command"], "model_config": asdict(model.config),
                       **{k: entry[k] for k in ("seed", "converged", "sequences", "seconds", "val_bit_errors",

@@ -39,8 +39,14 @@ CHAPTERS = {
     "memory_reuse": "13",
     "ordered_recall": "",
 }
-CHAPTER_OF_ENTRY = {"copy-lstm": "2, 5", "copy-ntm-unregularised": "4, 5", "copy-ntm": "2, 5", "copy-dnc": "13", "associative_recall-dnc": "13",
-                    "repeat_copy-dnc": "13"}
+CHAPTER_OF_ENTRY = {
+    "copy-lstm": "2, 5",
+    "copy-ntm-unregularised": "4, 5",
+    "copy-ntm": "2, 5",
+    "copy-dnc": "13",
+    "associative_recall-dnc": "13",
+    "repeat_copy-dnc": "13",
+}
 
 
 def _option(args: list[str], name: str, default: str | None = None) -> str | None:
