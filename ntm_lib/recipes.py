@@ -131,6 +131,7 @@ _REUSE = TASKS["memory_reuse"]()
 _REUSE_KEEP = TASKS["memory_reuse"](bits=8, min_length=6, max_length=10, min_sequences=4, max_sequences=5,
                                     keep_first=True)
 _ORDERED = TASKS["ordered_recall"]()
+_GRAPH = TASKS["graph_traversal"]()
 
 # Tasks without a bit-exact answer (N-grams: the next bit is random; priority sort: judged by
 # its BCE) train for a fixed budget instead of stopping at < 0.1 bit errors.
@@ -287,6 +288,28 @@ register_task(TaskEntry(
     "ordered_recall", _ORDERED,
     recipes={"dnc": (_dnc(_ORDERED, num_slots=32), TrainConfig())},
     conditions=tuple((f"length {n}", {"length": n}) for n in (20, 30)),
+))
+
+# Graph traversal (the DNC paper's London Underground, on graphs of 3-6 nodes): up to 18 edges
+# are written, then a walk of 1-4 hops is followed by chained look-ups keyed by (node, label).
+# 32 slots hold the edges of graphs of up to 10 nodes (30 edges at most). The NTM gets the same
+# memory, an LSTM controller (the start node must be carried to the first hop) and associative
+# recall's random memory; the LSTM baseline is the usual one.
+register_task(TaskEntry(
+    "graph_traversal", _GRAPH,
+    recipes={
+        "dnc": (_dnc(_GRAPH, num_slots=32), TrainConfig()),
+        "ntm": (_ntm(_GRAPH, controller="lstm", num_slots=32, memory_init="random"), TrainConfig()),
+        "lstm": (_lstm(_GRAPH), TrainConfig(learning_rate=1e-3)),
+    },
+    conditions=(
+        ("3-6 nodes, 1-4 hops", {}),
+        ("6 nodes, 4 hops", {"num_nodes": 6, "hops": 4}),
+        ("6 nodes, 8 hops", {"num_nodes": 6, "hops": 8}),
+        ("8 nodes, 4 hops", {"num_nodes": 8, "hops": 4}),
+        ("10 nodes, 4 hops", {"num_nodes": 10, "hops": 4}),
+    ),
+    size_keyword="num_nodes",
 ))
 
 

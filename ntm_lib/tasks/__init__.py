@@ -4,6 +4,7 @@ from .associative_recall import AssociativeRecallTask
 from .base import Batch, bce_bits_per_sequence, bit_errors_per_sequence, score
 from .copy import CopyTask
 from .dyck import DyckTask
+from .graph_traversal import GraphTraversalTask
 from .memory_reuse import MemoryReuseTask
 from .ngrams import NGramsTask, bayes_optimal_bits, bayes_optimal_probabilities
 from .ordered_recall import OrderedRecallTask
@@ -21,6 +22,7 @@ TASKS = {
     "dyck": DyckTask,
     "memory_reuse": MemoryReuseTask,
     "ordered_recall": OrderedRecallTask,
+    "graph_traversal": GraphTraversalTask,
 }
 
 __all__ = [
@@ -28,6 +30,7 @@ __all__ = [
     "Batch",
     "CopyTask",
     "DyckTask",
+    "GraphTraversalTask",
     "MemoryReuseTask",
     "NGramsTask",
     "OrderedRecallTask",
