@@ -309,6 +309,7 @@ register_task(TaskEntry(
         ("8 nodes, 4 hops", {"num_nodes": 8, "hops": 4}),
         ("10 nodes, 4 hops", {"num_nodes": 10, "hops": 4}),
     ),
+    eval_sequences=500,  # path accuracy in steps of 0.2%
     size_keyword="num_nodes",
 ))
 

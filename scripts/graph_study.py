@@ -16,7 +16,8 @@ and this script collects them (a model without a sweep folder is skipped):
     python scripts/graph_study.py --runs runs/graph --machine "..." [--out data/eval]
 
 It writes ``graph-traversal.json`` (every run: settings, convergence, history, test scores; per
-model: a summary; the commands) and ``graph-traversal.md``.
+model: a summary; the commands; for the shipped DNC, where its reads go at the hops of every test
+condition, and what it read at the hops it got wrong) and ``graph-traversal.md``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pathlib import Path
 
 import torch
 
+from ntm_lib import load_pretrained
 from ntm_lib.checkpoints import load_checkpoint
 from ntm_lib.dnc import DNC
 from ntm_lib.evaluation import evaluate_models, make_test_set
@@ -43,26 +45,50 @@ def first_converged(history: list[dict], threshold: float = 0.1) -> int | None:
     return next((r["sequences"] for r in history if r["val_bit_errors"] < threshold), None)
 
 
-def hop_reads(model: DNC, sequences: int = 500, seed: int = 1234) -> dict[str, float]:
-    """On the training condition's test set: the share of hops at which the read head's largest
-    weight is on the slot written with the edge the hop follows, and the mean read modes
-    (backward, content, forward) at the hops."""
+def hop_reads(model: DNC, condition: dict | None = None, sequences: int = 500, seed: int = 1234) -> dict:
+    """Where a DNC's read head is at the hops of ``sequences`` walks of one test condition (the
+    training condition by default; the seeded test set of ``evaluation.make_test_set``):
+
+    - ``read_on_followed_edge``: the share of hops at which the read head's largest weight is on
+      the slot written with the edge the hop follows (``GraphTraversalTask.followed_edges``);
+    - ``read_modes``: the mean read modes (backward, content, forward) at the hops;
+    - ``wrong_hops``: the hops answered wrongly, by the edge last written into the slot read:
+      the right edge, one from the same source node with another label, one with the same label
+      from another node, another edge, or no edge at all."""
     task = task_entry(TASK).task
-    on_edge, modes, hops = 0.0, torch.zeros(3), 0
-    for batch in make_test_set(task, {}, sequences, seed):
+    on_edge, modes, hops = 0, torch.zeros(3), 0
+    wrong = dict.fromkeys(("right edge", "same source", "same label", "other edge", "no edge"), 0)
+    V, L = task.node_ids, task.labels
+    for batch in make_test_set(task, condition or {}, sequences, seed):
         with torch.no_grad():
-            _, _, trace = model(batch.inputs, trace=True)
+            logits, _, trace = model(batch.inputs, trace=True)
         followed = task.followed_edges(batch)
         is_hop = batch.mask == 1
-        edge_slot = trace.write_weights.argmax(-1).gather(1, followed.clamp(min=0))  # (B, T)
+        written = trace.write_weights.argmax(-1)  # (B, T): the slot each step wrote most
+        edge_slot = written.gather(1, followed.clamp(min=0))
         read_slot = trace.read_weights[:, :, 0].argmax(-1)  # the first read head
-        on_edge += (read_slot == edge_slot)[is_hop].float().sum().item()
+        on_edge += int((read_slot == edge_slot)[is_hop].sum())
         modes += trace.read_modes[:, :, 0][is_hop].sum(0)
         hops += int(is_hop.sum())
+        is_edge = (batch.inputs[..., -1] == 0) & (batch.inputs.sum(-1) > 0)  # (B, T)
+        missed = ((logits > 0).to(batch.targets.dtype) != batch.targets).any(-1) & is_hop
+        for b, t in missed.nonzero().tolist():
+            e = int(followed[b, t])
+            writers = [s for s in range(t) if is_edge[b, s] and written[b, s] == read_slot[b, t]]
+            if not writers:
+                wrong["no edge"] += 1
+                continue
+            s = writers[-1]
+            source = lambda step: int(batch.inputs[b, step, :V].argmax())  # noqa: E731
+            label = lambda step: int(batch.inputs[b, step, V:V + L].argmax())  # noqa: E731
+            kind = ("right edge" if s == e else "same source" if source(s) == source(e)
+                    else "same label" if label(s) == label(e) else "other edge")
+            wrong[kind] += 1
     mean = (modes / hops).tolist()
-    return {"read_on_followed_edge": round(on_edge / hops, 4),
+    return {"hops": hops, "read_on_followed_edge": round(on_edge / hops, 4),
             "read_modes": {"backward": round(mean[0], 4), "content": round(mean[1], 4),
-                           "forward": round(mean[2], 4)}}
+                           "forward": round(mean[2], 4)},
+            "wrong_hops": wrong}
 
 
 def main() -> None:
@@ -101,6 +127,10 @@ def main() -> None:
         run["test"] = {row["condition"]: {m: round(row[key][m], 4) for m in metrics} for row in test["rows"]}
 
     conditions = [row["condition"] for row in test["rows"]]
+    entry = task_entry(TASK)
+    shipped = load_pretrained(TASK, model="dnc")
+    shipped_hops = {label: hop_reads(shipped, kwargs, seed=test["seed"] + i)
+                    for i, (label, kwargs) in enumerate(entry.conditions)}
     summary = {}
     for name in MODELS.values():
         mine = [r for r in runs if r["model"] == name]
@@ -117,7 +147,8 @@ def main() -> None:
         }
     result = {"task": TASK, "models": summary, "runs": runs, "commands": commands,
               "test_seed": test["seed"], "test_sequences": test["rows"][0]["sequences"],
-              "conditions": conditions, "machine": args.machine}
+              "conditions": conditions, "machine": args.machine,
+              "shipped_dnc_hops": shipped_hops}
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "graph-traversal.json").write_text(json.dumps(result, indent=1) + "\n")
 
@@ -131,12 +162,23 @@ def main() -> None:
                    [[f"{r['model']} seed {r['seed']}", r["first_converged"] or "-", r["sequences"],
                      *[r["test"][c]["bit_errors"] for c in conditions],
                      f"{r['hops']['read_on_followed_edge']:.1%}" if "hops" in r else "-"] for r in runs])
+    kinds = list(next(iter(shipped_hops.values()))["wrong_hops"])
+    reads = Table(["condition", "hops", "read from the edge's slot", "content mode",
+                   *[f"wrong, read: {k}" for k in kinds]],
+                  [[c, h["hops"], f"{h['read_on_followed_edge']:.1%}", h["read_modes"]["content"],
+                    *[h["wrong_hops"][k] for k in kinds]] for c, h in shipped_hops.items()])
     markdown = (
         "# Graph traversal: DNC, NTM and LSTM\n\n"
         f"Machine: {args.machine}. Test sets: {result['test_sequences']} walks per condition, seed "
         f"{result['test_seed']} (condition i draws from seed {result['test_seed']} + i); the first "
         "condition is the training one. Medians over each model's runs.\n\n"
         f"{by_model.to_markdown()}\n\n## Every run\n\n{by_run.to_markdown()}\n\n"
+        "## The shipped DNC at the hops\n\n"
+        "`data/pretrained/graph_traversal-dnc.pt` on the same test sets: the share of hops at which "
+        "its read head's largest weight is on the slot written with the edge the hop follows, its "
+        "mean content read mode there, and the hops it answered wrongly by what the slot it read "
+        "last held.\n\n"
+        f"{reads.to_markdown()}\n\n"
         "Commands:\n\n" + "\n".join(f"    {c}" for c in commands.values()) + "\n"
         "    python scripts/graph_study.py --runs runs/graph --machine \"...\"\n")
     (args.out / "graph-traversal.md").write_text(markdown)

@@ -38,6 +38,7 @@ CHAPTERS = {
     "dyck": "11",
     "memory_reuse": "13",
     "ordered_recall": "",
+    "graph_traversal": "13",
 }
 CHAPTER_OF_ENTRY = {
     "copy-lstm": "2, 5",

@@ -179,3 +179,19 @@ def test_followed_edges_point_at_the_edge_each_hop_takes():
             assert int(batch.inputs[b, e, V:V + L].argmax()) == label
             assert int(batch.inputs[b, e, V + L:2 * V + L].argmax()) == answer
             node = answer
+
+
+def test_describe_lists_edges_and_hops_in_words():
+    task = GraphTraversalTask()
+    batch = task.sample(2, gen(3), num_nodes=4, hops=3)
+    edges, start, hops, answers = decode(task, batch.inputs[1], batch.targets[1], batch.mask[1])
+    text = task.describe(batch, 1)
+    first, second, *walk = text.split("\n")
+    assert first.startswith("edges: ") and len(first[7:].split(", ")) == len(edges)
+    assert all(f"{s} -{'abc'[label]}-> {d}" in first for (s, label), d in edges.items())
+    assert second == f"start at {start}"
+    assert walk == [f"  {'abc'[label]}: {node}" for label, node in zip(hops, answers)]
+    logits = batch.targets * 20 - 10
+    logits[1, batch.mask[1].nonzero()[0, 0]] = -10  # no answer at the first hop
+    answered = task.describe(batch, 1, logits).split("\n")[2:]
+    assert answered[0].endswith("(answered ?)") and answered[1].endswith(f"(answered {answers[1]})")

@@ -140,6 +140,31 @@ class GraphTraversalTask:
             m[t] = 1.0
         return x, y, m
 
+    def describe(self, batch: Batch, index: int = 0, logits: Tensor | None = None) -> str:
+        """Sequence ``index`` of a batch in words: its edges as "7 -a-> 2" (labels a, b, c, ...),
+        in the order presented, then the start node and each hop with the node it reaches. With
+        a model's ``logits`` (B, T, V), each hop also gives the node answered (the one channel
+        with a logit above 0, "?" for none or several)."""
+        V, L = self.node_ids, self.labels
+        x, mask = batch.inputs[index], batch.mask[index]
+        name = lambda labels: "abcdefghijklmnopqrstuvwxyz"[int(labels.argmax())]  # noqa: E731
+        edges, lines = [], []
+        for t in range(x.shape[0]):
+            if x[t].sum() == 0:
+                continue
+            if x[t, -1] == 0:
+                edges.append(f"{int(x[t, :V].argmax())} -{name(x[t, V:V + L])}-> "
+                             f"{int(x[t, V + L:2 * V + L].argmax())}")
+            elif mask[t] == 0:
+                lines.append(f"start at {int(x[t, :V].argmax())}")
+            else:
+                hop = f"  {name(x[t, V:V + L])}: {int(batch.targets[index, t].argmax())}"
+                if logits is not None:
+                    chosen = (logits[index, t] > 0).nonzero()[:, 0]
+                    hop += f"  (answered {int(chosen[0]) if len(chosen) == 1 else '?'})"
+                lines.append(hop)
+        return "edges: " + ", ".join(edges) + "\n" + "\n".join(lines)
+
     def followed_edges(self, batch: Batch) -> Tensor:
         """For each hop step, the step at which the edge it follows was presented (the edge from
         the node reached so far with the hop's label); -1 on every other step. (B, T), long.
