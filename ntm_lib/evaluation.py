@@ -97,7 +97,8 @@ def evaluate_task(task_name: str, seed: int = 1234, sequences: int | None = None
 def evaluate_models(task_name: str, models: Mapping[str, nn.Module], seed: int = 1234,
                     sequences: int | None = None) -> dict[str, Any]:
     """Evaluate ``models`` ({name: model}) on every condition of ``task_name``, on the same seeded
-    test sets as ``evaluate_task`` (condition i draws from generator seed ``seed + i``)."""
+    test sets as ``evaluate_task`` (condition i draws from generator seed ``seed + i``, and so
+    does a model's random initial memory, from torch's generator, seeded and then restored)."""
     entry = task_entry(task_name)
     sequences = sequences or entry.eval_sequences
     rows = []
@@ -105,7 +106,12 @@ def evaluate_models(task_name: str, models: Mapping[str, nn.Module], seed: int =
         batches = make_test_set(entry.task, kwargs, sequences, seed + i)
         row = {"condition": label, "sample": kwargs, "sequences": sequences}
         for name, model in models.items():
-            row[name] = evaluate_on(model, batches, entry.score)
+            # A random initial memory (memory_init="random") comes from torch's global generator:
+            # seeded here, so that a table is the same on every call, and the caller's
+            # generator is left as it was.
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(seed + i)
+                row[name] = evaluate_on(model, batches, entry.score)
         rows.append(row)
     return {"task": task_name, "seed": seed, "models": sorted(models), "rows": rows}
 

@@ -91,6 +91,25 @@ def hop_reads(model: DNC, condition: dict | None = None, sequences: int = 500, s
             "wrong_hops": wrong}
 
 
+def answers(model, sequences: int = 500, seed: int = 1234) -> dict[str, float]:
+    """On the training condition's test set: the share of first hops answered right, and the
+    share of all hops answered with no node at all (every logit at or below 0)."""
+    task = task_entry(TASK).task
+    first_right, walks, empty, hops = 0, 0, 0, 0
+    generator = torch.Generator().manual_seed(seed)  # a random initial memory, the same every time
+    for batch in make_test_set(task, {}, sequences, seed):
+        with torch.no_grad():
+            logits = model(batch.inputs, generator=generator)[0]
+        right = ((logits > 0).to(batch.targets.dtype) == batch.targets).all(-1)  # (B, T)
+        first = batch.mask.argmax(-1)  # (B,): the first hop's step
+        first_right += int(right.gather(1, first[:, None]).sum())
+        walks += batch.inputs.shape[0]
+        is_hop = batch.mask == 1
+        empty += int((logits <= 0).all(-1)[is_hop].sum())
+        hops += int(is_hop.sum())
+    return {"first_hop_accuracy": round(first_right / walks, 4), "empty_answers": round(empty / hops, 4)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=Path, default=Path("runs/graph"))
@@ -117,6 +136,7 @@ def main() -> None:
                 "val_bit_errors": round(run["val_bit_errors"], 4),
                 "history": [[r["sequences"], round(r["val_bit_errors"], 4)] for r in run["history"]],
             }
+            record["answers"] = answers(model)
             if isinstance(model, DNC):
                 record["hops"] = hop_reads(model)
             runs.append(record)

@@ -119,3 +119,21 @@ def test_assert_tables_close_compares_the_live_models_and_needs_them_stored():
     evaluation.assert_tables_close(live, TABLE)  # a subset of the stored models
     with pytest.raises(AssertionError, match=r"models \['lstm'\] not in the stored table"):
         evaluation.assert_tables_close(TABLE, live)
+
+
+def test_evaluate_models_draws_a_random_initial_memory_the_same_way_every_time():
+    """A model with memory_init="random" draws its memory from torch's generator: the table seeds
+    it, so two calls agree exactly, and the caller's generator is left where it was."""
+    from ntm_lib.ntm import NTM
+    from ntm_lib.recipes import recipe
+
+    task, config, _ = recipe("associative_recall", "ntm")
+    assert config.memory_init == "random"
+    torch.manual_seed(0)
+    model = NTM(config)
+    before = torch.get_rng_state()
+    first = evaluation.evaluate_models("associative_recall", {"ntm": model}, sequences=8)
+    assert torch.equal(torch.get_rng_state(), before)
+    torch.manual_seed(123)  # another global state: the same table
+    second = evaluation.evaluate_models("associative_recall", {"ntm": model}, sequences=8)
+    assert first == second

@@ -183,15 +183,18 @@ def test_followed_edges_point_at_the_edge_each_hop_takes():
 
 def test_describe_lists_edges_and_hops_in_words():
     task = GraphTraversalTask()
-    batch = task.sample(2, gen(3), num_nodes=4, hops=3)
+    batch = task.sample(2, gen(3), num_nodes=6, hops=3)
     edges, start, hops, answers = decode(task, batch.inputs[1], batch.targets[1], batch.mask[1])
     text = task.describe(batch, 1)
-    first, second, *walk = text.split("\n")
-    assert first.startswith("edges: ") and len(first[7:].split(", ")) == len(edges)
-    assert all(f"{s} -{'abc'[label]}-> {d}" in first for (s, label), d in edges.items())
-    assert second == f"start at {start}"
-    assert walk == [f"  {'abc'[label]}: {node}" for label, node in zip(hops, answers)]
+    lines = text.split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith("start at"))
+    listed = " ".join(line.strip() for line in lines[:at])
+    assert listed.startswith("edges: ") and len(listed[7:].split(", ")) == len(edges)
+    assert all(f"{s} -{'abc'[label]}-> {d}" in listed for (s, label), d in edges.items())
+    assert all(len(line) <= 80 for line in lines[:at])
+    assert lines[at] == f"start at {start}"
+    assert lines[at + 1:] == [f"  {'abc'[label]}: {node}" for label, node in zip(hops, answers)]
     logits = batch.targets * 20 - 10
     logits[1, batch.mask[1].nonzero()[0, 0]] = -10  # no answer at the first hop
-    answered = task.describe(batch, 1, logits).split("\n")[2:]
+    answered = task.describe(batch, 1, logits).split("\n")[at + 1:]
     assert answered[0].endswith("(answered ?)") and answered[1].endswith(f"(answered {answers[1]})")

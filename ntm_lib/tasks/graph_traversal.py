@@ -39,6 +39,7 @@ of walks with every hop right: the paper's measure).
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 import torch
@@ -142,7 +143,7 @@ class GraphTraversalTask:
 
     def describe(self, batch: Batch, index: int = 0, logits: Tensor | None = None) -> str:
         """Sequence ``index`` of a batch in words: its edges as "7 -a-> 2" (labels a, b, c, ...),
-        in the order presented, then the start node and each hop with the node it reaches. With
+        in the order presented (lines of at most 80 characters), then the start node and each hop with the node it reaches. With
         a model's ``logits`` (B, T, V), each hop also gives the node answered (the one channel
         with a logit above 0, "?" for none or several)."""
         V, L = self.node_ids, self.labels
@@ -163,7 +164,9 @@ class GraphTraversalTask:
                     chosen = (logits[index, t] > 0).nonzero()[:, 0]
                     hop += f"  (answered {int(chosen[0]) if len(chosen) == 1 else '?'})"
                 lines.append(hop)
-        return "edges: " + ", ".join(edges) + "\n" + "\n".join(lines)
+        listed = textwrap.fill(", ".join(edges), width=80, initial_indent="edges: ", subsequent_indent="       ",
+                               break_on_hyphens=False)
+        return listed + "\n" + "\n".join(lines)
 
     def followed_edges(self, batch: Batch) -> Tensor:
         """For each hop step, the step at which the edge it follows was presented (the edge from
