@@ -9,7 +9,7 @@ The runs came from (one sweep per model, one torch thread each):
     python -m ntm_lib sweep --task graph_traversal --model ntm --seeds 0-2 \\
         --max-sequences 200000 --no-progress --out runs/graph/ntm
     python -m ntm_lib sweep --task graph_traversal --model lstm --seeds 0-1 \\
-        --max-sequences 100000 --no-progress --out runs/graph/lstm
+        --max-sequences 200000 --no-progress --out runs/graph/lstm
 
 and this script collects them (a model without a sweep folder is skipped):
 

@@ -55,7 +55,7 @@ class GraphTraversalTask:
     node_ids: int = 10  # V: names for nodes; a graph has at most this many nodes
     labels: int = 3  # L: edge labels (the underground's lines)
     min_nodes: int = 3
-    max_nodes: int = 6  # 3-6 nodes: 3-18 edges, 12 on average with 6 nodes
+    max_nodes: int = 6  # 3-6 nodes: 3-18 edges, 12/7 a node on average (about 10 with 6 nodes)
     min_hops: int = 1
     max_hops: int = 4
 
@@ -142,10 +142,10 @@ class GraphTraversalTask:
         return x, y, m
 
     def describe(self, batch: Batch, index: int = 0, logits: Tensor | None = None) -> str:
-        """Sequence ``index`` of a batch in words: its edges as "7 -a-> 2" (labels a, b, c, ...),
-        in the order presented (lines of at most 80 characters), then the start node and each hop with the node it reaches. With
-        a model's ``logits`` (B, T, V), each hop also gives the node answered (the one channel
-        with a logit above 0, "?" for none or several)."""
+        """Sequence ``index`` of a batch in words: its edges as "7 -a-> 2" (labels a, b, c, ...)
+        in the order presented, in lines of at most 80 characters, then the start node and each
+        hop with the node it reaches. With a model's ``logits`` (B, T, V), each hop also gives
+        the node answered (the one channel with a logit above 0, "?" for none or several)."""
         V, L = self.node_ids, self.labels
         x, mask = batch.inputs[index], batch.mask[index]
         name = lambda labels: "abcdefghijklmnopqrstuvwxyz"[int(labels.argmax())]  # noqa: E731
