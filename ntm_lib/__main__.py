@@ -232,9 +232,16 @@ def cmd_viz(args: argparse.Namespace) -> int:
         else:
             logits, _, trace = net(batch.inputs, trace=True)
     label = f" ({length_keyword(args.task)} {args.length})" if args.length is not None else ""
-    fig = plot_run(batch.inputs[0], batch.targets[0], logits[0], batch.mask[0],
-                   None if trace is None else first_sequence(trace), getattr(net.config, "num_read_heads", 1),
-                   title=f"{args.model.upper()} on {args.task}{label}")
+    title = f"{args.model.upper()} on {args.task}{label}"
+    if args.model == "dnc":  # usage, gates and read modes as well: its own figure
+        from .viz_dnc import plot_dnc_run
+
+        fig = plot_dnc_run(batch.inputs[0], batch.targets[0], logits[0], batch.mask[0], first_sequence(trace),
+                           title=title)
+    else:
+        fig = plot_run(batch.inputs[0], batch.targets[0], logits[0], batch.mask[0],
+                       None if trace is None else first_sequence(trace), getattr(net.config, "num_read_heads", 1),
+                       title=title)
     path = args.out or f"{args.task}-{args.model}.png"
     fig.savefig(path, dpi=110)
     _plt().close(fig)

@@ -138,7 +138,8 @@ def test_an_unknown_model_is_a_usage_error(tmp_path, capsys):
     assert not (tmp_path / "x").exists()
 
 
-@pytest.mark.parametrize("task, model, length", [("copy", "ntm", 12), ("copy", "lstm", None), ("priority_sort", "ntm", None)])
+@pytest.mark.parametrize("task, model, length", [("copy", "ntm", 12), ("copy", "lstm", None), ("priority_sort", "ntm", None),
+                                                ("copy", "dnc", 8), ("graph_traversal", "dnc", 5)])
 def test_viz_saves_a_png_of_a_shipped_model(tmp_path, task, model, length):
     out = tmp_path / "run.png"
     argv = ["viz", "--task", task, "--model", model, "--out", str(out)]
