@@ -134,6 +134,20 @@ def test_the_page_for_instructors_lists_every_code_exercise():
     assert "file: instructors" in toc
 
 
+def test_the_page_for_instructors_counts_each_chapters_written_exercises():
+    """Its table: every row has the header's cells, and the last one is the number of written
+    exercises (markdown cells with a solution) the chapter has."""
+    lines = [line for line in (ROOT / "instructors.md").read_text().splitlines() if line.startswith("| ")]
+    (header,) = [line for line in lines if line.startswith("| chapter |")]
+    assert header.strip("| ").endswith("written exercises")
+    for path in CHAPTERS:
+        (row,) = [line for line in lines if f"(chapters/{path.stem})" in line]
+        assert row.count("|") == header.count("|"), row[:60]
+        written = sum(1 for cell in nbformat.read(path, as_version=4).cells
+                      if cell.cell_type == "markdown" and nbgrader_meta(cell).get("solution"))
+        assert row.rsplit("|", 2)[-2].strip() == str(written), path.name
+
+
 # --- the search for solution text ----------------------------------------------------------------
 
 
