@@ -190,6 +190,7 @@ def test_describe_lists_edges_and_hops_in_words():
     at = next(i for i, line in enumerate(lines) if line.startswith("start at"))
     listed = " ".join(line.strip() for line in lines[:at])
     assert listed.startswith("edges: ") and len(listed[7:].split(", ")) == len(edges)
+    assert all(line.rstrip(",").split(", ")[-1].count(" ") == 2 for line in lines[:at]), "no edge is broken"
     assert all(f"{s} -{'abc'[label]}-> {d}" in listed for (s, label), d in edges.items())
     assert all(len(line) <= 80 for line in lines[:at])
     assert lines[at] == f"start at {start}"

@@ -39,7 +39,6 @@ of walks with every hop right: the paper's measure).
 
 from __future__ import annotations
 
-import textwrap
 from dataclasses import dataclass
 
 import torch
@@ -164,9 +163,13 @@ class GraphTraversalTask:
                     chosen = (logits[index, t] > 0).nonzero()[:, 0]
                     hop += f"  (answered {int(chosen[0]) if len(chosen) == 1 else '?'})"
                 lines.append(hop)
-        listed = textwrap.fill(", ".join(edges), width=80, initial_indent="edges: ", subsequent_indent="       ",
-                               break_on_hyphens=False)
-        return listed + "\n" + "\n".join(lines)
+        listed = ["edges:"]  # lines of at most 80 characters, never breaking inside an edge
+        for i, edge in enumerate(edges):
+            item = f" {edge}" + ("," if i < len(edges) - 1 else "")
+            if len(listed[-1]) + len(item) > 80:
+                listed.append("      ")
+            listed[-1] += item
+        return "\n".join(listed + lines)
 
     def followed_edges(self, batch: Batch) -> Tensor:
         """For each hop step, the step at which the edge it follows was presented (the edge from
