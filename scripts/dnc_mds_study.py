@@ -54,6 +54,17 @@ def first_converged(history: list[dict], threshold: float = 0.1) -> int | None:
     return next((r["sequences"] for r in history if r["val_bit_errors"] < threshold), None)
 
 
+def convergence_summary(runs: list[dict]) -> dict:
+    """What a group of runs (records with ``converged``, ``first_converged``, ``nonfinite_batches``)
+    did: how many, how many converged, the median and every run's first convergence, and the
+    non-finite batches of all."""
+    firsts = [r["first_converged"] for r in runs if r["first_converged"] is not None]
+    return {"runs": len(runs), "converged": sum(r["converged"] for r in runs),
+            "median_first_converged": statistics.median(firsts) if firsts else None,
+            "first_converged": [r["first_converged"] for r in runs],
+            "nonfinite_batches": sum(r["nonfinite_batches"] for r in runs)}
+
+
 def step_costs(task_name: str, variants: dict[str, dict], repeats: int = 9,
                batch_size: int = 16) -> dict[str, float]:
     """Median seconds of one training step (forward and backward at ``batch_size``, one thread)
@@ -116,12 +127,8 @@ def main() -> None:
         mine = [r for r in runs if r["variant"] == variant]
         if not mine:
             continue
-        firsts = [r["first_converged"] for r in mine if r["first_converged"] is not None]
         variants[variant] = {
-            "runs": len(mine), "converged": sum(r["converged"] for r in mine),
-            "median_first_converged": statistics.median(firsts) if firsts else None,
-            "first_converged": [r["first_converged"] for r in mine],
-            "nonfinite_batches": sum(r["nonfinite_batches"] for r in mine),
+            **convergence_summary(mine),
             "median_test": {c: statistics.median(r["test"][c] for r in mine) for c in mine[0]["test"]},
             "step_seconds": round(costs[variant], 4),
             "step_relative": round(costs[variant] / costs["DNC"], 3),

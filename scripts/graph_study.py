@@ -29,6 +29,7 @@ from pathlib import Path
 
 import torch
 
+from dnc_mds_study import convergence_summary, first_converged  # this folder's sibling script
 from ntm_lib import load_pretrained
 from ntm_lib.checkpoints import load_checkpoint
 from ntm_lib.dnc import DNC
@@ -38,11 +39,6 @@ from ntm_lib.tables import Table
 
 TASK = "graph_traversal"
 MODELS = {"dnc": "DNC", "ntm": "NTM", "lstm": "LSTM"}  # folder under --runs: name in the tables
-
-
-def first_converged(history: list[dict], threshold: float = 0.1) -> int | None:
-    """Sequences seen at the first validation under ``threshold`` bit errors."""
-    return next((r["sequences"] for r in history if r["val_bit_errors"] < threshold), None)
 
 
 def hop_reads(model: DNC, condition: dict | None = None, sequences: int = 500, seed: int = 1234) -> dict:
@@ -156,12 +152,8 @@ def main() -> None:
         mine = [r for r in runs if r["model"] == name]
         if not mine:
             continue
-        firsts = [r["first_converged"] for r in mine if r["first_converged"] is not None]
         summary[name] = {
-            "runs": len(mine), "converged": sum(r["converged"] for r in mine),
-            "median_first_converged": statistics.median(firsts) if firsts else None,
-            "first_converged": [r["first_converged"] for r in mine],
-            "nonfinite_batches": sum(r["nonfinite_batches"] for r in mine),
+            **convergence_summary(mine),
             "median_test": {c: {m: statistics.median(r["test"][c][m] for r in mine) for m in metrics}
                             for c in conditions},
         }
