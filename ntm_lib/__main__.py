@@ -40,6 +40,12 @@ def _add_budget_arguments(p: argparse.ArgumentParser) -> None:
                    help="torch threads (default 1: fastest for these small ops on a 2-core CPU)")
 
 
+def _add_fused_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--fused", action="store_true",
+                   help="NTM on a CPU: the fused C++ step (ntm_lib.fused; built on first use, about 25 s; needs g++ "
+                        "and ninja). Same results to float rounding, faster")
+
+
 def _sequence_counts(text: str) -> tuple[int, ...]:
     try:
         counts = tuple(int(part) for part in text.split(",") if part.strip())
@@ -185,6 +191,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         "val_bit_errors": result.val_bit_errors, "val_bce_bits": result.val_bce_bits,
         "nonfinite_batches": result.nonfinite_batches, "checkpoint": result.checkpoint,
     }
+    if args.fused:
+        summary["fused_step"] = True
     record = {"summary": summary, "run": run.as_dict(), "train_config": asdict(train_config), "history": result.history}
     if init_from is not None:
         record["init_from"] = init_from
@@ -351,6 +359,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         return 2
     seconds = round(time.perf_counter() - start, 2)
     report = {"task": args.task, "model": args.model, "seconds": seconds,
+              **({"fused_step": True} if args.fused else {}),
               "command": ["python", "-m", "ntm_lib", *args.argv],
               "runs": [{**summary(result), "settings": settings_of(r)} for r, result in zip(runs, results)]}
     # OUT/sweep.json: the report, each run's history, and every session of the sweep (a rerun on
@@ -445,6 +454,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "still uses the drawn bits")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--device", default="cpu")
+    _add_fused_argument(p)
     p.add_argument("--init-from", metavar="CHECKPOINT",
                    help="start from this checkpoint's weights (a shipped .pt or a run's final.pt; the "
                         "model settings must match), with a fresh optimiser and sequence count")
@@ -484,6 +494,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stay", type=int, default=10_000,
                    help="after converging, train on this many more sequences and report the worst validation error")
     p.add_argument("--out", default="runs/bench", help="where the benchmark's runs are written")
+    _add_fused_argument(p)
     p.add_argument("--skip-throughput", action="store_true")
     p.add_argument("--device", default="cpu", help="cpu (default) or cuda: where the models train")
     p.add_argument("--report", help="also write the results as Markdown to this file (e.g. data/bench.md)")
@@ -522,6 +533,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar (with --workers, "
                    "the bar follows the first worker's runs)")
     p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    _add_fused_argument(p)
     _add_dnc_option_arguments(p, " (the same for every run of the sweep)")
     _add_budget_arguments(p)
     p.set_defaults(func=cmd_sweep)
@@ -533,6 +545,14 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.argv = list(argv) if argv is not None else sys.argv[1:]
     torch.set_num_threads(args.threads)
+    if getattr(args, "fused", False):
+        from .fused import FusedStepUnavailable, use_fused_step
+
+        try:
+            use_fused_step()
+        except FusedStepUnavailable as exc:
+            print(f"error: --fused: {exc}", file=sys.stderr)
+            return 2
     return args.func(args)
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import torch
 
+from .fused import fused_step_enabled
 from .models import build_model
 from .recipes import recipe
 from .tasks.base import masked_bce
@@ -112,7 +113,8 @@ def converge(seed: int, out: Path, stay: int, max_seconds: float | None, device:
 def run_bench(args) -> None:
     out = Path(args.out)
     kind = args.model
-    report: dict = {"threads": torch.get_num_threads(), "device": _device_name(args.device), "model": kind}
+    report: dict = {"threads": torch.get_num_threads(), "device": _device_name(args.device), "model": kind,
+                    "fused_step": fused_step_enabled()}
     if not args.skip_throughput:
         print(f"== training throughput, copy lengths 1-20, the copy recipe's {kind.upper()}", flush=True)
         report["throughput"] = {}
@@ -169,6 +171,8 @@ def bench_markdown(report: dict) -> str:
     lines = ["# Benchmark: `python -m ntm_lib bench`", "",
              f"Machine: {platform.machine()}, {os.cpu_count()} CPU cores, torch {torch.__version__}, "
              f"{report['threads']} torch thread(s), {time.strftime('%Y-%m-%d')}."]
+    if report.get("fused_step"):
+        lines.append("With the fused NTM step (`--fused`, `ntm_lib.fused`).")
     if report.get("device", "cpu") != "cpu":
         lines.append(f"Device: {report['device']} (`--device`); batches are drawn on the CPU and moved to it.")
     lines.append("")

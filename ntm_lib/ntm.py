@@ -24,7 +24,8 @@ from typing import Any, ClassVar, NamedTuple
 import torch
 from torch import Tensor, nn
 
-from .addressing import address
+from . import fused
+from .addressing import EPS, address
 from .controllers import FeedForwardController, LSTMController
 from .heads import HeadParams, Heads
 from .interventions import Intervention
@@ -177,6 +178,11 @@ class NTM(nn.Module):
         # (B, C)
         features, controller_state = self.controller(controller_input, state.controller)
         p = self.heads(features)
+        if trace is None and intervention is NO_INTERVENTION and fused.applies(c.num_write_heads, state.memory):
+            # the same addressing, reads and write as below, in one C++ node (ntm_lib.fused)
+            weights, reads, new_memory = fused.memory_step(state.memory, state.weights, p, EPS)
+            output_features = torch.cat([features, reads.flatten(1)], dim=-1)  # (B, C + R*M)
+            return output_features, NTMState(new_memory, reads, weights, controller_state)
         memory = state.memory.unsqueeze(1)  # (B, 1, N, M): broadcast over heads
         # (B, H, N)
         weights, stages = address(

@@ -780,6 +780,10 @@ def sweep(kind: str, task: Any, runs: list[SweepRun], out_dir: str | Path | None
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    from . import fused
+
+    if fused.fused_step_enabled():
+        fused.load()  # built once here, not by every worker at the same time (they inherit the setting)
     groups = [list(range(w, len(runs), workers)) for w in range(workers)]
     context = multiprocessing.get_context("spawn")  # no fork of a process that holds torch threads
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
@@ -822,12 +826,21 @@ def summary(result: RunResult) -> dict[str, Any]:
 
 
 def benchmark(task_name: str = "copy", kind: str = "ntm", seeds: int = 10, max_sequences: int = 1600,
-              progress: bool = False, workers: int = 1) -> dict[str, Any]:
+              progress: bool = False, workers: int = 1, fused_step: bool = False) -> dict[str, Any]:
     """Side by side in one process: ``seeds`` runs of a recipe trained one after another with
     ``training.train`` (on this process's torch threads), then the same runs as one sweep (with
     ``workers`` processes, as ``sweep``). Each run trains ``max_sequences`` sequences (or fewer
-    if it converges, the same on both sides), then validates once.
+    if it converges, the same on both sides), then validates once. ``fused_step``: both sides
+    with the fused NTM step (``ntm_lib.fused``), else both without.
     Returns both times, the total training sequences per second of each and their ratio."""
+    from .fused import fused_step as fused_step_on
+
+    with fused_step_on(fused_step):
+        return {**_benchmark(task_name, kind, seeds, max_sequences, progress, workers), "fused_step": fused_step}
+
+
+def _benchmark(task_name: str, kind: str, seeds: int, max_sequences: int, progress: bool,
+               workers: int) -> dict[str, Any]:
     from .recipes import recipe
 
     task, model_config, train_config = recipe(task_name, kind)

@@ -2,7 +2,7 @@
 copy NTM recipe (batch 16), K runs of seeds 0..K-1, 3 warm-up batches, then training batches for
 ``--seconds`` seconds each; one torch thread. Prints one line per K: runs and sequences/s.
 
-    OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python scripts/bench_sweep_runs.py --runs 1,2,5,10,20
+    OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python scripts/bench_sweep_runs.py --runs 1,2,5,10,20 [--fused]
 
 A straight line through the times of a batch, T(K) = a + b K, gives the ceiling of the sweep
 benchmark (``scripts/bench_sweep.py``): ``data/bench-sweep.md``.
@@ -14,6 +14,7 @@ from dataclasses import replace
 
 import torch
 
+from ntm_lib.fused import use_fused_step
 from ntm_lib.recipes import recipe
 from ntm_lib.sweep import Sweep, SweepRun
 
@@ -23,8 +24,10 @@ if __name__ == "__main__":
     parser.add_argument("--model", default="ntm")
     parser.add_argument("--runs", default="1,2,5,10,20", help="numbers of runs, comma-separated")
     parser.add_argument("--seconds", type=float, default=20.0, help="measured time per number of runs")
+    parser.add_argument("--fused", action="store_true", help="with the fused NTM step (ntm_lib.fused)")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    use_fused_step(args.fused)
     task, model_config, train_config = recipe(args.task, args.model)
     for K in (int(k) for k in args.runs.split(",")):
         runs = [SweepRun(f"seed-{s}", model_config, replace(train_config, seed=s)) for s in range(K)]
