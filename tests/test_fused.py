@@ -66,7 +66,7 @@ def step_inputs(batch=3, read_heads=1, slots=7, word=5, shift_size=3, dtype=torc
     return [x.requires_grad_() for x in inputs]
 
 
-@pytest.mark.parametrize("read_heads", [1, 2])
+@pytest.mark.parametrize("read_heads", [0, 1, 2])
 def test_values_and_gradients_match_the_tensor_operations(extension, read_heads):
     inputs = step_inputs(read_heads=read_heads)
     expected = reference_step(*inputs)
@@ -91,6 +91,13 @@ def test_gradcheck_float64(extension, used):
         return tuple(out[i] for i in used)
 
     assert torch.autograd.gradcheck(outputs, inputs)
+
+
+def test_no_double_backward(extension):
+    inputs = step_inputs(batch=2)
+    weights, reads, new_memory = fused_step(extension, *inputs)
+    with pytest.raises(RuntimeError, match="no double backward"):
+        torch.autograd.grad(reads.sum() + new_memory.sum(), inputs[0], create_graph=True)
 
 
 def test_shift_wraps_around_with_wider_shifts(extension):

@@ -280,6 +280,10 @@ struct Step : public torch::autograd::Function<Step> {
   }
 
   static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
+    // the hand-written kernels below record nothing: a second derivative would be silently wrong
+    TORCH_CHECK(!torch::GradMode::is_enabled(),
+                "the fused NTM step has no double backward (create_graph=True): turn it off "
+                "(ntm_lib.fused.use_fused_step(False)) for higher derivatives");
     auto v = ctx->get_saved_variables();
     auto memory_t = v[0], key = v[1], w_prev = v[2], beta = v[3], g = v[4], s = v[5], gamma = v[6];
     auto erase = v[7], add = v[8], sim = v[9], inv_m = v[10], inv_k = v[11], wc = v[12], wg = v[13];
