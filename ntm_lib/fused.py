@@ -19,11 +19,13 @@ first use compiles ``csrc/ntm_step.cpp`` with the machine's C++ compiler and nin
 ``cpp_extension``; the build is cached under ``~/.cache/torch_extensions``); where either is
 missing, ``use_fused_step`` raises ``FusedStepUnavailable`` and nothing changes.
 
-When on, ``NTM.step`` uses it whenever it can: one write head, CPU tensors of float32 or float64,
-no trace, no intervention, not under ``vmap``. Anything else takes the tensor operations, as
-does every other model. The step's state is the same as without it, except that the memory
-(B, N, M) is a view of word-major storage (B, M, N): its values are the same, ``.contiguous()``
-gives the usual layout. The node has no double backward (``create_graph=True``).
+When on, an NTM run over a sequence (``model(inputs)``, and so ``train``, the sweeps and the
+evaluations) takes ``ntm_step`` instead of ``NTM.step`` wherever it can: one write head, CPU
+tensors of float32 or float64, no trace, no intervention, not under ``vmap``. Anything else takes
+``NTM.step``, as does every other model; ``NTM.step`` itself stays the reference, the tensor
+operations. The state is the same as ``NTM.step``'s, except that the memory (B, N, M) is a view
+of word-major storage (B, M, N): its values are the same, ``.contiguous()`` gives the usual
+layout. The node has no double backward (``create_graph=True``): it raises.
 
 Why it is off by default: the chapters' committed outputs come from the tensor operations, and
 a learner's first run should not wait for a compiler. ``data/bench-sweep.md`` has what it gains.
@@ -37,7 +39,10 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
+
+from .addressing import EPS
+from .interventions import Intervention
 
 ENV_VAR = "NTM_LIB_FUSED_STEP"  # "1": on in this process and the ones it starts
 SOURCE = Path(__file__).with_name("csrc") / "ntm_step.cpp"
@@ -80,7 +85,7 @@ def use_fused_step(on: bool = True) -> None:
 
 
 def fused_step_enabled() -> bool:
-    """Whether ``NTM.step`` uses the fused step where it can."""
+    """Whether NTMs run over sequences with the fused step where it applies."""
     return _enabled
 
 
@@ -100,7 +105,8 @@ def fused_step(on: bool = True) -> Iterator[None]:
 
 
 def applies(num_write_heads: int, memory: Tensor) -> bool:
-    """Whether the fused step can take this step (the caller checks trace and intervention)."""
+    """Whether the fused step can take a step of an NTM with ``num_write_heads`` write heads on
+    this memory (the caller checks trace and intervention)."""
     return (
         _enabled
         and num_write_heads == 1
@@ -110,9 +116,34 @@ def applies(num_write_heads: int, memory: Tensor) -> bool:
     )
 
 
+def step_of(model: nn.Module) -> Any:
+    """The step function a run of ``model`` over a sequence calls: ``ntm_step`` bound to an NTM
+    while the fused step is on, else ``model.step``. Same arguments as ``NTM.step``."""
+    if _enabled and getattr(model, "kind", None) == "ntm":
+        return lambda *args, **kwargs: ntm_step(model, *args, **kwargs)
+    return model.step
+
+
+def ntm_step(model: nn.Module, x: Tensor, state: Any, trace: list | None = None, *, t: int = 0,
+             intervention: Intervention | None = None) -> tuple[Tensor, Any]:
+    """``model.step`` (an ``NTM``) with its addressing, reads and write in the fused node, where
+    the fused step applies; elsewhere ``model.step`` itself. The controller and the heads are the
+    model's own modules, as in ``NTM.step``."""
+    intervention = intervention if intervention is not None else Intervention()
+    if trace is not None or type(intervention) is not Intervention or not applies(
+            model.config.num_write_heads, state.memory):
+        return model.step(x, state, trace, t=t, intervention=intervention)
+    controller_input = torch.cat([x, state.reads.flatten(1)], dim=-1)  # (B, I + R*M)
+    features, controller_state = model.controller(controller_input, state.controller)  # (B, C)
+    p = model.heads(features)
+    weights, reads, new_memory = memory_step(state.memory, state.weights, p, EPS)
+    output_features = torch.cat([features, reads.flatten(1)], dim=-1)  # (B, C + R*M)
+    return output_features, type(state)(new_memory, reads, weights, controller_state)
+
+
 def memory_step(memory: Tensor, w_prev: Tensor, params: Any, eps: float) -> tuple[Tensor, Tensor, Tensor]:
     """The addressing of every head (eqs. 5-9), the reads (eq. 2) and the write (eqs. 3-4) of one
-    NTM step, as ``NTM.step`` computes them without the fused step.
+    NTM step, as ``NTM.step`` computes them.
 
     memory (B, N, M); w_prev (B, H, N), read heads first, then the one write head; params: the
     step's ``HeadParams``. Returns the weightings (B, H, N), the reads (B, R, M) and the new memory

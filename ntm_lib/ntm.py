@@ -25,7 +25,7 @@ import torch
 from torch import Tensor, nn
 
 from . import fused
-from .addressing import EPS, address
+from .addressing import address
 from .controllers import FeedForwardController, LSTMController
 from .heads import HeadParams, Heads
 from .interventions import Intervention
@@ -178,11 +178,6 @@ class NTM(nn.Module):
         # (B, C)
         features, controller_state = self.controller(controller_input, state.controller)
         p = self.heads(features)
-        if trace is None and intervention is NO_INTERVENTION and fused.applies(c.num_write_heads, state.memory):
-            # the same addressing, reads and write as below, in one C++ node (ntm_lib.fused)
-            weights, reads, new_memory = fused.memory_step(state.memory, state.weights, p, EPS)
-            output_features = torch.cat([features, reads.flatten(1)], dim=-1)  # (B, C + R*M)
-            return output_features, NTMState(new_memory, reads, weights, controller_state)
         memory = state.memory.unsqueeze(1)  # (B, 1, N, M): broadcast over heads
         # (B, H, N)
         weights, stages = address(
@@ -241,8 +236,9 @@ def unroll(model: nn.Module, inputs: Tensor, state: Any, trace: bool, trace_type
         raise ValueError(f"state is for batch size {state.memory.shape[0]}, inputs have {batch}")
     records: list | None = [] if trace else None
     features = []
+    step = fused.step_of(model)  # model.step, or the NTM's fused step where it is on (ntm_lib.fused)
     for t in range(steps):
-        out, state = model.step(inputs[:, t], state, records, t=t, intervention=intervention)
+        out, state = step(inputs[:, t], state, records, t=t, intervention=intervention)
         features.append(out)
     logits = model.output(torch.stack(features, dim=1))  # (B, T, output_size)
     if not trace:

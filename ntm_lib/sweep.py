@@ -83,6 +83,7 @@ from torch import Tensor, nn
 from torch.func import functional_call, vmap
 from torch.utils._pytree import tree_map
 
+from . import fused
 from .checkpoints import CheckpointError, load_into, read_checkpoint, save_checkpoint
 from .models import build_model
 from .runs import curriculum_text
@@ -303,7 +304,7 @@ class _Calls(nn.Module):
         if what == "initial_state":
             return self.model.initial_state(*args)
         if what == "step":
-            return self.model.step(*args)
+            return fused.step_of(self.model)(*args)  # NTM.step, or its fused twin (ntm_lib.fused)
         if what == "output":
             return self.model.output(*args)
         return self.model(*args)[0]  # "forward": logits of a whole sequence
@@ -779,8 +780,6 @@ def sweep(kind: str, task: Any, runs: list[SweepRun], out_dir: str | Path | None
         return Sweep(kind, task, runs, out_dir, **options).run()
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
-
-    from . import fused
 
     if fused.fused_step_enabled():
         fused.load()  # built once here, not by every worker at the same time (they inherit the setting)

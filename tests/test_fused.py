@@ -168,6 +168,24 @@ def test_does_not_apply_where_it_cannot(fused_on):
     assert not fused.applies(1, torch.zeros(1, 2, 2, dtype=torch.float16))
 
 
+def test_step_of_picks_the_fused_step_for_an_ntm_only(fused_on):
+    from ntm_lib.dnc import DNC, DNCConfig
+
+    ntm = copy_model()
+    assert fused.step_of(ntm) != ntm.step
+    dnc = DNC(DNCConfig(controller_size=8, num_slots=5, word_size=4))
+    assert fused.step_of(dnc) == dnc.step
+    with fused.fused_step(False):
+        assert fused.step_of(ntm) == ntm.step
+    # NTM.step itself stays the tensor operations: the memory it returns has the usual layout
+    state = ntm.initial_state(2)
+    _, after = ntm.step(torch.zeros(2, 9), state)
+    assert after.memory.is_contiguous()
+    _, fused_after = fused.ntm_step(ntm, torch.zeros(2, 9), state)
+    assert not fused_after.memory.is_contiguous()
+    torch.testing.assert_close(fused_after.memory, after.memory)
+
+
 def test_switch_travels_in_the_environment(extension):
     before = os.environ.get(fused.ENV_VAR)
     with fused.fused_step(True):

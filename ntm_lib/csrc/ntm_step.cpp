@@ -1,5 +1,5 @@
-// The NTM step's memory work in one autograd node, for CPUs: ntm_lib/fused.py builds it and
-// NTM.step calls it when the fused step is on (``ntm_lib.fused.use_fused_step``).
+// The NTM step's memory work in one autograd node, for CPUs: ntm_lib/fused.py builds it, and its
+// ntm_step calls it in place of NTM.step's tensor operations when the fused step is on.
 //
 // What it computes is ntm_lib.addressing.address (eqs. 5-9 of the NTM paper, every head), then
 // ntm_lib.memory.read (eq. 2, the read heads) and ntm_lib.memory.write (eqs. 3-4, one write head),
@@ -8,7 +8,7 @@
 //     forward (similarities; reads and write) and reads it twice going back, where the autograd
 //     of the tensor operations makes about ten passes and sums the memory's gradient from its
 //     three users in a pass of its own;
-//   - the memory is laid out word-major, (B, M, N) with the N slots contiguous (NTM.step keeps it
+//   - the memory is laid out word-major, (B, M, N) with the N slots contiguous (the state keeps it
 //     as a (B, N, M) view of that storage), so every loop over slots is contiguous and vectorises
 //     with no horizontal sums: a key's similarity to all slots accumulates one word at a time.
 // The small (B, H, N) stages (softmaxes, logarithm, gradients of eqs. 5, 7, 9) are ATen calls.
