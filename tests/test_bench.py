@@ -31,6 +31,11 @@ def test_report_names_the_gpu_it_ran_on():
     assert "Device:" not in bench_markdown({"threads": 1, "device": "cpu", "throughput": {1: 60.0}})
 
 
+def test_report_says_when_the_fused_step_ran():
+    assert "fused NTM step" in bench_markdown({"threads": 1, "fused_step": True, "throughput": {1: 500.0}})
+    assert "fused" not in bench_markdown({"threads": 1, "fused_step": False, "throughput": {1: 200.0}})
+
+
 def test_a_missing_gpu_is_a_clear_error(capsys):
     import pytest
     import torch
