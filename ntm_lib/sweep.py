@@ -832,9 +832,7 @@ def benchmark(task_name: str = "copy", kind: str = "ntm", seeds: int = 10, max_s
     if it converges, the same on both sides), then validates once. ``fused_step``: both sides
     with the fused NTM step (``ntm_lib.fused``), else both without.
     Returns both times, the total training sequences per second of each and their ratio."""
-    from .fused import fused_step as fused_step_on
-
-    with fused_step_on(fused_step):
+    with fused.fused_step(fused_step):
         return {**_benchmark(task_name, kind, seeds, max_sequences, progress, workers), "fused_step": fused_step}
 
 

@@ -236,3 +236,12 @@ def test_cli_train_with_fused(extension, tmp_path, capsys):
     assert not fused.fused_step_enabled()
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["fused_step"] is True and summary["sequences"] == 32
+
+
+def test_benchmark_runs_both_sides_with_the_fused_step(extension):
+    from ntm_lib.sweep import benchmark
+
+    report = benchmark("copy", "ntm", seeds=2, max_sequences=32, fused_step=True)
+    assert report["fused_step"] is True and report["sequences"] == report["sequences_sweep"] == 64
+    assert report["largest_val_bce_difference"] < 1e-2  # two batches: rounding has not grown yet
+    assert not fused.fused_step_enabled()  # as it was before

@@ -313,3 +313,10 @@ def test_a_model_whose_step_reads_another_weight_is_vmapped():
 
     assert sweep_module._runwise(NTM(TINY)) is not None
     assert sweep_module._runwise(ScaledNTM(TINY)) is None
+
+
+def test_benchmark_reports_both_sides():
+    report = sweep_module.benchmark("copy", "ntm", seeds=2, max_sequences=32)
+    assert report["fused_step"] is False
+    assert report["sequences"] == report["sequences_sweep"] == 64
+    assert report["speedup"] > 0 and report["largest_val_bce_difference"] < 1e-2
