@@ -10,9 +10,12 @@
 //     three users in a pass of its own;
 //   - the memory is laid out word-major, (B, M, N) with the N slots contiguous (the state keeps it
 //     as a (B, N, M) view of that storage), so every loop over slots is contiguous and vectorises
-//     with no horizontal sums: a key's similarity to all slots accumulates one word at a time.
-// The small (B, H, N) stages (softmaxes, logarithm, gradients of eqs. 5, 7, 9) are ATen calls.
-// Summation orders differ from the tensor operations', so results agree to float rounding.
+//     with no horizontal sums: a key's similarity to all slots accumulates one word at a time;
+//   - the backward runs one batch entry at a time, all of it: an entry's saved memory comes from
+//     main memory once and is still in the cache for the second pass, and the gradients of the
+//     small (B, H, N) stages (eqs. 5, 7, 8, 9) cost loops over N, not a dozen tensor operations.
+// Going forward, the softmaxes and the logarithm of those stages are ATen calls (vectorised exp
+// and log). Summation orders differ from the tensor operations', so results agree to float rounding.
 #include <torch/extension.h>
 #include <cmath>
 #include <vector>
@@ -21,14 +24,25 @@ using torch::Tensor;
 using torch::autograd::AutogradContext;
 using torch::autograd::tensor_list;
 
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
-#define NTM_CLONES __attribute__((target_clones("avx2", "default")))
+// With GCC on x86-64, each kernel is compiled twice, for AVX2 with FMA (arch=haswell) and for any
+// x86-64, and the loader picks one for the CPU it runs on (target_clones; -DNTM_NO_CLONES builds
+// the second alone). The templates below are forced inline so that each clone holds its own copy
+// of the loops: a call out to one shared copy would run the baseline code in both.
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(NTM_NO_CLONES)
+#define NTM_CLONES __attribute__((target_clones("arch=haswell", "default")))
 #else
 #define NTM_CLONES
 #endif
+#if defined(__GNUC__) || defined(__clang__)
+#define NTM_INLINE __attribute__((always_inline)) inline
+#elif defined(_MSC_VER)
+#define NTM_INLINE __forceinline
+#else
+#define NTM_INLINE inline
+#endif
 
 template <typename T>
-static inline T dot(const T* x, const T* y, int64_t n) {
+static NTM_INLINE T dot(const T* x, const T* y, int64_t n) {
   T acc = 0;
 #pragma omp simd reduction(+ : acc)
   for (int64_t j = 0; j < n; ++j) acc += x[j] * y[j];
@@ -37,7 +51,7 @@ static inline T dot(const T* x, const T* y, int64_t n) {
 
 // y[(i + offset) mod N] += scale * x[i] for i in 0..N-1, as two contiguous loops
 template <typename T>
-static inline void add_rolled(const T* x, T* y, T scale, int64_t offset, int64_t N) {
+static NTM_INLINE void add_rolled(const T* x, T* y, T scale, int64_t offset, int64_t N) {
   offset = ((offset % N) + N) % N;
   const int64_t head = N - offset;
 #pragma omp simd
@@ -48,7 +62,7 @@ static inline void add_rolled(const T* x, T* y, T scale, int64_t offset, int64_t
 
 // cosine similarity (eq. 6). mem (B,M,N), key (B,H,M) -> sim (B,H,N), inv_m (B,N), inv_k (B,H)
 template <typename T>
-static void cosine_forward(const T* mem, const T* key, T* sim, T* inv_m, T* inv_k,
+static NTM_INLINE void cosine_forward(const T* mem, const T* key, T* sim, T* inv_m, T* inv_k,
                            int64_t B, int64_t H, int64_t N, int64_t M, T eps) {
   for (int64_t b = 0; b < B; ++b) {
     const T* kb = key + b * H * M; const T* mb = mem + b * M * N;
@@ -78,7 +92,7 @@ static void cosine_forward(const T* mem, const T* key, T* sim, T* inv_m, T* inv_
 
 // interpolation (eq. 7) and circular shift (eq. 8) of rows of N
 template <typename T>
-static void interpolate_shift(const T* wc, const T* w_prev, const T* g, const T* s, T* wg, T* ws,
+static NTM_INLINE void interpolate_shift(const T* wc, const T* w_prev, const T* g, const T* s, T* wg, T* ws,
                               int64_t rows, int64_t N, int64_t K) {
   const int64_t S = K / 2;
   for (int64_t r = 0; r < rows; ++r) {
@@ -90,28 +104,69 @@ static void interpolate_shift(const T* wc, const T* w_prev, const T* g, const T*
   }
 }
 
+// sum over i of x(i) y(i - offset), indices mod N, as two contiguous dot products
 template <typename T>
-static void shift_backward(const T* gws, const T* wg, const T* s, T* gwg, T* gs, int64_t rows, int64_t N,
-                           int64_t K) {
-  const int64_t S = K / 2;
-  std::vector<T> rolled(N);
-  for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t i = 0; i < N; ++i) gwg[r * N + i] = 0;
-    for (int64_t k = 0; k < K; ++k) {
-      const int64_t o = k - S;
-      add_rolled(gws + r * N, gwg + r * N, s[r * K + k], -o, N);  // gwg(j) += s_k gws(j + o_k)
-      for (int64_t i = 0; i < N; ++i) rolled[i] = 0;
-      add_rolled(wg + r * N, rolled.data(), T(1), o, N);  // rolled(i) = wg(i - o_k)
-      gs[r * K + k] = dot(gws + r * N, rolled.data(), N);
-    }
-  }
+static NTM_INLINE T dot_rolled(const T* x, const T* y, int64_t offset, int64_t N) {
+  offset = ((offset % N) + N) % N;
+  return dot(x + offset, y, N - offset) + dot(x, y + N - offset, offset);
 }
 
+// The gradients of eqs. 5, 7, 8 and 9 for rows of N (one row per batch entry and head), given
+// gw, d loss / d w. Sharpening (eq. 9): w = softmax(gamma log(ws + eps)); shift (eq. 8): ws(i) =
+// sum_k s_k wg(i - o_k); interpolation (eq. 7): wg = g wc + (1 - g) w_prev; content (eq. 5):
+// wc = softmax(beta sim). Writes the gradients of w_prev, s, g, gamma, beta and sim.
+template <typename T>
+static NTM_INLINE void addressing_backward(const T* gw, const T* w, const T* log_ws, const T* ws, const T* wg,
+                                           const T* wc, const T* w_prev, const T* sim, const T* s, const T* g,
+                                           const T* gamma, const T* beta, T* gw_prev, T* gs, T* gg, T* ggamma,
+                                           T* gbeta, T* gsim, int64_t rows, int64_t N, int64_t K, T eps,
+                                           T* scratch /* 2 N */) {
+  const int64_t S = K / 2;
+  T* gws = scratch; T* gwg = scratch + N;
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t o = r * N;
+    // sharpening's softmax: gl = w (gw - <gw, w>), through gamma and log(ws + eps)
+    const T gw_dot_w = dot(gw + o, w + o, N), gm = gamma[r];
+    T g_gamma = 0;
+#pragma omp simd reduction(+ : g_gamma)
+    for (int64_t i = 0; i < N; ++i) {
+      const T gl = w[o + i] * (gw[o + i] - gw_dot_w);
+      g_gamma += gl * log_ws[o + i];
+      gws[i] = gl * gm / (ws[o + i] + eps);
+    }
+    ggamma[r] = g_gamma;
+    // shift: gwg(j) = sum_k s_k gws(j + o_k), gs_k = sum_i gws(i) wg(i - o_k)
+    for (int64_t i = 0; i < N; ++i) gwg[i] = 0;
+    for (int64_t k = 0; k < K; ++k) {
+      add_rolled(gws, gwg, s[r * K + k], S - k, N);
+      gs[r * K + k] = dot_rolled(gws, wg + o, k - S, N);
+    }
+    // interpolation, then the content softmax: gz = wc (gwc - <gwc, wc>), gwc = g gwg
+    const T gv = g[r];
+    T g_g = 0, gwc_dot_wc = 0;
+#pragma omp simd reduction(+ : g_g, gwc_dot_wc)
+    for (int64_t i = 0; i < N; ++i) {
+      g_g += gwg[i] * (wc[o + i] - w_prev[o + i]);
+      gw_prev[o + i] = gwg[i] * (T(1) - gv);
+      gwc_dot_wc += gwg[i] * gv * wc[o + i];
+    }
+    gg[r] = g_g;
+    const T bt = beta[r];
+    T g_beta = 0;
+#pragma omp simd reduction(+ : g_beta)
+    for (int64_t i = 0; i < N; ++i) {
+      const T gz = wc[o + i] * (gwg[i] * gv - gwc_dot_wc);
+      g_beta += gz * sim[o + i];
+      gsim[o + i] = gz * bt;
+    }
+    gbeta[r] = g_beta;
+  }
+}
 
 // read (eq. 2) with R heads, then write (eqs. 3-4) with one head. mem (B,M,N); w (B,H,N) holds the
 // R read weightings, then the write weighting (H = R + 1).
 template <typename T>
-static void access_forward(const T* mem, const T* w, const T* e, const T* a, T* reads, T* out,
+static NTM_INLINE void access_forward(const T* mem, const T* w, const T* e, const T* a, T* reads, T* out,
                            int64_t B, int64_t R, int64_t N, int64_t M) {
   const int64_t H = R + 1;
   for (int64_t b = 0; b < B; ++b) {
@@ -127,100 +182,120 @@ static void access_forward(const T* mem, const T* w, const T* e, const T* a, T* 
   }
 }
 
-// What the read and the write give the weightings, erase and add: gw (B,H,N), ge, ga (B,M).
-// gr (B,R,M) and gout (B,M,N) may be null (not used downstream).
+// For one batch entry: what the read and the write give the weightings, erase and add: gw (H,N),
+// ge, ga (M). mem (M,N) word-major; w (H,N); gr (R,M) and gout (M,N) may be null (not used downstream).
 template <typename T>
-static void access_backward_weights(const T* mem, const T* w, const T* e, const T* a, const T* gr,
-                                    const T* gout, T* gw, T* ge, T* ga, int64_t B, int64_t R, int64_t N,
-                                    int64_t M) {
+static NTM_INLINE void access_backward(const T* mem, const T* w, const T* e, const T* a, const T* gr,
+                                       const T* gout, T* gw, T* ge, T* ga, int64_t R, int64_t N, int64_t M) {
   const int64_t H = R + 1;
-  for (int64_t b = 0; b < B; ++b) {
-    const T* mb = mem + b * M * N; const T* ww = w + (b * H + R) * N;
-    T* gwb = gw + b * H * N; T* gww = gwb + R * N;
-    for (int64_t x = 0; x < H * N; ++x) gwb[x] = 0;
-    for (int64_t j = 0; j < M; ++j) {
-      const T* col = mb + j * N;
-      const T ej = e[b * M + j], aj = a[b * M + j];
-      if (gout) {
-        const T* go = gout + b * M * N + j * N;
-        T sum_e = 0, sum_a = 0;
+  const T* ww = w + R * N; T* gww = gw + R * N;
+  for (int64_t x = 0; x < H * N; ++x) gw[x] = 0;
+  for (int64_t j = 0; j < M; ++j) {
+    const T* col = mem + j * N;
+    if (gout) {
+      const T* go = gout + j * N; const T ej = e[j], aj = a[j];
+      T sum_e = 0, sum_a = 0;
 #pragma omp simd reduction(+ : sum_e, sum_a)
-        for (int64_t i = 0; i < N; ++i) {
-          gww[i] += go[i] * (aj - col[i] * ej);
-          const T gow = go[i] * ww[i];
-          sum_e += gow * col[i];
-          sum_a += gow;
-        }
-        ge[b * M + j] = -sum_e;
-        ga[b * M + j] = sum_a;
-      } else {
-        ge[b * M + j] = 0;
-        ga[b * M + j] = 0;
+      for (int64_t i = 0; i < N; ++i) {
+        gww[i] += go[i] * (aj - col[i] * ej);
+        const T gow = go[i] * ww[i];
+        sum_e += gow * col[i];
+        sum_a += gow;
       }
-      if (gr) {
-        for (int64_t r = 0; r < R; ++r) {
-          const T g = gr[(b * R + r) * M + j]; T* gwr = gwb + r * N;
+      ge[j] = -sum_e;
+      ga[j] = sum_a;
+    } else {
+      ge[j] = 0;
+      ga[j] = 0;
+    }
+    if (gr) {
+      for (int64_t r = 0; r < R; ++r) {
+        const T g = gr[r * M + j]; T* gwr = gw + r * N;
 #pragma omp simd
-          for (int64_t i = 0; i < N; ++i) gwr[i] += g * col[i];
-        }
+        for (int64_t i = 0; i < N; ++i) gwr[i] += g * col[i];
       }
     }
   }
 }
 
-// The memory's gradient, from the write, the reads and the similarities, in one pass, and the
-// keys' gradient. gsim (B,H,N) is d loss / d similarity.
+// For one batch entry: the memory's gradient gmem (M,N), from the write, the reads and the
+// similarities, in one pass, and the keys' gradient gkey (H,M). gsim (H,N) is d loss / d similarity.
 template <typename T>
-static void memory_backward(const T* mem, const T* key, const T* w, const T* e, const T* sim,
-                            const T* inv_m, const T* inv_k, const T* gsim, const T* gr, const T* gout,
-                            T* gmem, T* gkey, int64_t B, int64_t R, int64_t N, int64_t M) {
+static NTM_INLINE void memory_backward(const T* mem, const T* key, const T* w, const T* e, const T* sim,
+                                       const T* inv_m, const T* inv_k, const T* gsim, const T* gr, const T* gout,
+                                       T* gmem, T* gkey, int64_t R, int64_t N, int64_t M,
+                                       T* scratch /* (H + 1) N */) {
   const int64_t H = R + 1;
-  std::vector<T> scale(N), c(H * N);
-  for (int64_t b = 0; b < B; ++b) {
-    const T* mb = mem + b * M * N; const T* kb = key + b * H * M; const T* wb = w + b * H * N;
-    const T* ww = wb + R * N; const T* sb = sim + b * H * N; const T* gb = gsim + b * H * N;
-    const T* im = inv_m + b * N; const T* ik = inv_k + b * H;
-    T* gmb = gmem + b * M * N; T* gkb = gkey + b * H * M;
-    for (int64_t i = 0; i < N; ++i) scale[i] = 0;
-    for (int64_t h = 0; h < H; ++h) {
-      const T* gh = gb + h * N; const T* s = sb + h * N; T* ch = c.data() + h * N; const T k = ik[h];
-      T gs = 0;
+  const T* ww = w + R * N;
+  T* scale = scratch; T* c = scratch + N;
+  for (int64_t i = 0; i < N; ++i) scale[i] = 0;
+  for (int64_t h = 0; h < H; ++h) {
+    const T* gh = gsim + h * N; const T* s = sim + h * N; T* ch = c + h * N; const T k = inv_k[h];
+    T gs = 0;
 #pragma omp simd reduction(+ : gs)
-      for (int64_t i = 0; i < N; ++i) {
-        const T gsi = gh[i] * s[i];
-        gs += gsi;
-        scale[i] += gsi;
-        ch[i] = gh[i] * im[i] * k;
-      }
-      const T ks = -k * k * gs;  // through |k_h|
-      for (int64_t j = 0; j < M; ++j) gkb[h * M + j] = ks * kb[h * M + j];
+    for (int64_t i = 0; i < N; ++i) {
+      const T gsi = gh[i] * s[i];
+      gs += gsi;
+      scale[i] += gsi;
+      ch[i] = gh[i] * inv_m[i] * k;
     }
+    const T ks = -k * k * gs;  // through |k_h|
+    for (int64_t j = 0; j < M; ++j) gkey[h * M + j] = ks * key[h * M + j];
+  }
 #pragma omp simd
-    for (int64_t i = 0; i < N; ++i) scale[i] *= -im[i] * im[i];  // through |M(i)|
-    for (int64_t j = 0; j < M; ++j) {
-      const T* col = mb + j * N; T* gcol = gmb + j * N;
-      if (gout) {
-        const T* go = gout + b * M * N + j * N; const T ej = e[b * M + j];
+  for (int64_t i = 0; i < N; ++i) scale[i] *= -inv_m[i] * inv_m[i];  // through |M(i)|
+  for (int64_t j = 0; j < M; ++j) {
+    const T* col = mem + j * N; T* gcol = gmem + j * N;
+    if (gout) {
+      const T* go = gout + j * N; const T ej = e[j];
 #pragma omp simd
-        for (int64_t i = 0; i < N; ++i) gcol[i] = go[i] * (T(1) - ww[i] * ej) + scale[i] * col[i];
-      } else {
+      for (int64_t i = 0; i < N; ++i) gcol[i] = go[i] * (T(1) - ww[i] * ej) + scale[i] * col[i];
+    } else {
 #pragma omp simd
-        for (int64_t i = 0; i < N; ++i) gcol[i] = scale[i] * col[i];
-      }
-      if (gr) {
-        for (int64_t r = 0; r < R; ++r) {
-          const T g = gr[(b * R + r) * M + j]; const T* wr = wb + r * N;
+      for (int64_t i = 0; i < N; ++i) gcol[i] = scale[i] * col[i];
+    }
+    if (gr) {
+      for (int64_t r = 0; r < R; ++r) {
+        const T g = gr[r * M + j]; const T* wr = w + r * N;
 #pragma omp simd
-          for (int64_t i = 0; i < N; ++i) gcol[i] += wr[i] * g;
-        }
-      }
-      for (int64_t h = 0; h < H; ++h) {
-        const T kj = kb[h * M + j]; const T* ch = c.data() + h * N;
-#pragma omp simd
-        for (int64_t i = 0; i < N; ++i) gcol[i] += ch[i] * kj;
-        gkb[h * M + j] += dot(ch, col, N);
+        for (int64_t i = 0; i < N; ++i) gcol[i] += wr[i] * g;
       }
     }
+    for (int64_t h = 0; h < H; ++h) {
+      const T kj = key[h * M + j]; const T* ch = c + h * N;
+#pragma omp simd
+      for (int64_t i = 0; i < N; ++i) gcol[i] += ch[i] * kj;
+      gkey[h * M + j] += dot(ch, col, N);
+    }
+  }
+}
+
+// The whole backward of a step, one batch entry at a time: what the reads and the write give the
+// weightings, erase and add; the addressing's stages (eqs. 9, 8, 7, 5); then the gradients of the
+// memory and the keys. An entry's memory (M x N) is read from main memory by the first pass and is
+// still in the cache for the last. gw_out (B,H,N), d loss / d w from later steps, may be null.
+template <typename T>
+static NTM_INLINE void step_backward(const T* mem, const T* key, const T* w, const T* e, const T* a, const T* gr,
+                                     const T* gout, const T* gw_out, const T* log_ws, const T* ws, const T* wg,
+                                     const T* wc, const T* w_prev, const T* sim, const T* inv_m, const T* inv_k,
+                                     const T* s, const T* g, const T* gamma, const T* beta, T* gmem, T* gkey,
+                                     T* gw_prev, T* gs, T* gg, T* ggamma, T* gbeta, T* ge, T* ga, int64_t B,
+                                     int64_t R, int64_t N, int64_t M, int64_t K, T eps) {
+  const int64_t H = R + 1;
+  std::vector<T> gw(H * N), gsim(H * N), scratch((H + 3) * N);
+  for (int64_t b = 0; b < B; ++b) {
+    const int64_t bw = b * H * N, bm = b * M * N, bh = b * H;
+    const T* grb = gr ? gr + b * R * M : nullptr; const T* gob = gout ? gout + bm : nullptr;
+    access_backward(mem + bm, w + bw, e + b * M, a + b * M, grb, gob, gw.data(), ge + b * M, ga + b * M, R, N, M);
+    if (gw_out) {
+#pragma omp simd
+      for (int64_t x = 0; x < H * N; ++x) gw[x] += gw_out[bw + x];
+    }
+    addressing_backward(gw.data(), w + bw, log_ws + bw, ws + bw, wg + bw, wc + bw, w_prev + bw, sim + bw,
+                        s + bh * K, g + bh, gamma + bh, beta + bh, gw_prev + bw, gs + bh * K, gg + bh, ggamma + bh,
+                        gbeta + bh, gsim.data(), H, N, K, eps, scratch.data());
+    memory_backward(mem + bm, key + bh * M, w + bw, e + b * M, sim + bw, inv_m + b * N, inv_k + bh, gsim.data(),
+                    grb, gob, gmem + bm, gkey + bh * M, R, N, M, scratch.data() + 2 * N);
   }
 }
 
@@ -230,16 +305,15 @@ static void memory_backward(const T* mem, const T* key, const T* w, const T* e, 
       int64_t H, int64_t N, int64_t M, T eps) { cosine_forward<T>(a, b, c, d, e, B, H, N, M, eps); }   \
   NTM_CLONES static void interpolate_shift_##T(const T* a, const T* b, const T* c, const T* d, T* e,  \
       T* f, int64_t rows, int64_t N, int64_t K) { interpolate_shift<T>(a, b, c, d, e, f, rows, N, K); } \
-  NTM_CLONES static void shift_backward_##T(const T* a, const T* b, const T* c, T* d, T* e,           \
-      int64_t rows, int64_t N, int64_t K) { shift_backward<T>(a, b, c, d, e, rows, N, K); }           \
   NTM_CLONES static void access_forward_##T(const T* a, const T* b, const T* c, const T* d, T* e,     \
       T* f, int64_t B, int64_t R, int64_t N, int64_t M) { access_forward<T>(a, b, c, d, e, f, B, R, N, M); } \
-  NTM_CLONES static void access_backward_weights_##T(const T* a, const T* b, const T* c, const T* d,  \
-      const T* e, const T* f, T* g, T* h, T* i, int64_t B, int64_t R, int64_t N, int64_t M) {         \
-    access_backward_weights<T>(a, b, c, d, e, f, g, h, i, B, R, N, M); }                              \
-  NTM_CLONES static void memory_backward_##T(const T* a, const T* b, const T* c, const T* d,          \
-      const T* e, const T* f, const T* g, const T* h, const T* i, const T* j, T* k, T* l, int64_t B,  \
-      int64_t R, int64_t N, int64_t M) { memory_backward<T>(a, b, c, d, e, f, g, h, i, j, k, l, B, R, N, M); }
+  NTM_CLONES static void step_backward_##T(const T* mem, const T* key, const T* w, const T* e, const T* a,  \
+      const T* gr, const T* gout, const T* gw_out, const T* log_ws, const T* ws, const T* wg, const T* wc,      \
+      const T* w_prev, const T* sim, const T* inv_m, const T* inv_k, const T* s, const T* g, const T* gamma,   \
+      const T* beta, T* gmem, T* gkey, T* gw_prev, T* gs, T* gg, T* ggamma, T* gbeta, T* ge, T* ga,            \
+      int64_t B, int64_t R, int64_t N, int64_t M, int64_t K, T eps) {                                         \
+    step_backward<T>(mem, key, w, e, a, gr, gout, gw_out, log_ws, ws, wg, wc, w_prev, sim, inv_m, inv_k, s, g, \
+                     gamma, beta, gmem, gkey, gw_prev, gs, gg, ggamma, gbeta, ge, ga, B, R, N, M, K, eps); }
 NTM_INSTANTIATE(float)
 NTM_INSTANTIATE(double)
 
@@ -294,30 +368,15 @@ struct Step : public torch::autograd::Function<Step> {
     const auto dt = memory_t.scalar_type();
     Tensor gr = grads[1].defined() ? grads[1].contiguous() : Tensor();
     Tensor go = grads[2].defined() ? grads[2].contiguous() : Tensor();
-    // what the reads and the write give the weightings, erase and add
-    auto gw = torch::empty_like(w), ge = torch::empty_like(erase), ga = torch::empty_like(add);
-    NTM_DISPATCH(dt, access_backward_weights, P(memory_t), P(w), P(erase), P(add), PO(gr), PO(go), P(gw), P(ge),
-                 P(ga), B, R, N, M);
-    if (grads[0].defined()) gw.add_(grads[0]);
-    // sharpening's softmax (eq. 9)
-    auto gl = w * (gw - (gw * w).sum(-1, true));
-    auto ggamma = (gl * log_ws).sum(-1);
-    auto gws = (gl * gamma.unsqueeze(-1) / (ws + eps)).contiguous();
-    // shift (eq. 8)
-    auto gwg = torch::empty_like(wg), gs = torch::empty_like(s);
-    NTM_DISPATCH(dt, shift_backward, P(gws), P(wg), P(s), P(gwg), P(gs), B * H, N, K);
-    // interpolation (eq. 7)
-    auto gg = (gwg * (wc - w_prev)).sum(-1);
-    auto gw_prev = gwg * (1 - g.unsqueeze(-1));
-    auto gwc = gwg * g.unsqueeze(-1);
-    // content softmax (eq. 5)
-    auto gz = wc * (gwc - (gwc * wc).sum(-1, true));
-    auto gbeta = (gz * sim).sum(-1);
-    auto gsim = (gz * beta.unsqueeze(-1)).contiguous();
-    // the memory and the keys, through the similarities (eq. 6), the reads and the write
-    auto gmem = torch::empty_like(memory_t), gkey = torch::empty_like(key);
-    NTM_DISPATCH(dt, memory_backward, P(memory_t), P(key), P(w), P(erase), P(sim), P(inv_m), P(inv_k), P(gsim),
-                 PO(gr), PO(go), P(gmem), P(gkey), B, R, N, M);
+    Tensor gw_out = grads[0].defined() ? grads[0].contiguous() : Tensor();
+    beta = beta.contiguous(); gamma = gamma.contiguous();
+    auto gmem = torch::empty_like(memory_t), gkey = torch::empty_like(key), gw_prev = torch::empty_like(w);
+    auto gs = torch::empty_like(s), gg = torch::empty_like(g), ggamma = torch::empty_like(g);
+    auto gbeta = torch::empty_like(g), ge = torch::empty_like(erase), ga = torch::empty_like(add);
+    NTM_DISPATCH(dt, step_backward, P(memory_t), P(key), P(w), P(erase), P(add), PO(gr), PO(go), PO(gw_out),
+                 P(log_ws), P(ws), P(wg), P(wc), P(w_prev), P(sim), P(inv_m), P(inv_k), P(s), P(g), P(gamma),
+                 P(beta), P(gmem), P(gkey), P(gw_prev), P(gs), P(gg), P(ggamma), P(gbeta), P(ge), P(ga), B, R, N, M,
+                 K, T(eps));
     return {gmem, gw_prev, gkey, gbeta, gg, gs, ggamma, ge, ga, Tensor()};
   }
 };
