@@ -6,8 +6,9 @@ their gradients. Written as tensor operations, autograd makes about ten passes o
 per step, and another to sum the memory's gradient from its three users; on a CPU each pass is
 a trip to the cache or to main memory. ``csrc/ntm_step.cpp`` computes the same addressing
 (eqs. 5-9), reads and write, and their gradients written by hand, in two passes forward and two
-back, over a memory laid out word-major. Its results agree with the tensor operations to float
-rounding (``tests/test_fused.py`` checks values and gradients, float64 ``gradcheck`` included).
+back, over a memory laid out word-major; the backward goes one sequence of the batch at a time, so
+the second pass finds that sequence's memory in the cache. Its results agree with the tensor
+operations to float rounding (``tests/test_fused.py`` checks values and gradients, float64 ``gradcheck`` included).
 
 It is off unless turned on, for this process and the processes it starts (a sweep's workers)::
 
