@@ -8,7 +8,8 @@ a trip to the cache or to main memory. ``csrc/ntm_step.cpp`` computes the same a
 (eqs. 5-9), reads and write, and their gradients written by hand, in two passes forward and two
 back, over a memory laid out word-major; the backward goes one sequence of the batch at a time, so
 the second pass finds that sequence's memory in the cache. Its results agree with the tensor
-operations to float rounding (``tests/test_fused.py`` checks values and gradients, float64 ``gradcheck`` included).
+operations to float rounding (``tests/test_fused.py`` checks values and gradients, float64
+``gradcheck`` included).
 
 It is off unless turned on, for this process and the processes it starts (a sweep's workers)::
 
