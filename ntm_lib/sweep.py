@@ -305,6 +305,13 @@ class _Calls(nn.Module):
             return self.model.initial_state(*args)
         if what == "step":
             return fused.step_of(self.model)(*args)  # NTM.step, or its fused twin (ntm_lib.fused)
+        if what == "steps":  # consecutive steps with the same weights: inputs (rows, T, I), a state
+            inputs, state = args
+            step, outs = fused.step_of(self.model), []
+            for t in range(inputs.shape[1]):
+                out, state = step(inputs[:, t], state)
+                outs.append(out)
+            return outs, state
         if what == "output":
             return self.model.output(*args)
         return self.model(*args)[0]  # "forward": logits of a whole sequence
@@ -403,24 +410,35 @@ class Sweep:
         params = {n: v.index_select(0, perm) for n, v in params.items()}
         state = tree_map(lambda s: s.index_select(0, perm), state)
         inputs = stacked.inputs.index_select(0, perm)  # (n, B, T_max, I)
-        if self.runwise is not None:  # every run in one batch of n * B sequences, run-major
-            state = tree_map(lambda s: s.flatten(0, 1), state)  # (n * B, ...)
-            step = lambda p, x, s: functional_call(self.runwise, p, ("step", x.flatten(0, 1), s))  # noqa: E731
-        else:
-            step = vmap(lambda p, x, s: functional_call(self.template, p, ("step", x, s)))
-        features, active, sliced = [], None, params
+        stretches = []  # [start, end, n]: steps start..end-1 run the first n runs, those still going
         for t in range(inputs.shape[2]):
             n_t = sum(lengths[i] > t for i in order)
-            if n_t != active:
-                sliced = {n: v[:n_t] for n, v in params.items()}
-                rows = n_t * batch if self.runwise is not None else n_t
-                state = tree_map(lambda s: s[:rows], state)
-                active = n_t
-            out, state = step(sliced, inputs[:n_t, :, t], state)  # (n_t, B, F) or (n_t * B, F)
-            out = out.reshape(n_t, batch, -1)
-            if n_t < len(ks):
-                out = torch.cat([out, out.new_zeros(len(ks) - n_t, *out.shape[1:])])  # zeros past the end
-            features.append(out)
+            if stretches and stretches[-1][2] == n_t:
+                stretches[-1][1] = t + 1
+            else:
+                stretches.append([t, t + 1, n_t])
+        if self.runwise is not None:  # every run in one batch of n * B sequences, run-major
+            state = tree_map(lambda s: s.flatten(0, 1), state)  # (n * B, ...)
+        features = []
+        for start, end, n_t in stretches:
+            sliced = {n: v[:n_t] for n, v in params.items()}
+            if self.runwise is not None:
+                # One functional_call for the whole stretch: each call swaps the weights in (~60 us).
+                state = tree_map(lambda s: s[:n_t * batch], state)
+                x = inputs[:n_t, :, start:end].flatten(0, 1)  # (n_t * B, steps, I)
+                outs, state = functional_call(self.runwise, sliced, ("steps", x, state))  # (n_t * B, F) each
+            else:
+                state = tree_map(lambda s: s[:n_t], state)
+                step = vmap(lambda p, x, s: functional_call(self.template, p, ("step", x, s)))
+                outs = []
+                for t in range(start, end):
+                    out, state = step(sliced, inputs[:n_t, :, t], state)  # (n_t, B, F)
+                    outs.append(out)
+            for out in outs:
+                out = out.reshape(n_t, batch, -1)
+                if n_t < len(ks):
+                    out = torch.cat([out, out.new_zeros(len(ks) - n_t, *out.shape[1:])])  # zeros past the end
+                features.append(out)
         features = torch.stack(features, dim=2)  # (n, B, T_max, F)
         if self.runwise is not None:
             logits = functional_call(self.runwise, params, ("output", features))
