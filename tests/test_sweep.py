@@ -315,6 +315,23 @@ def test_a_model_whose_step_reads_another_weight_is_vmapped():
     assert sweep_module._runwise(ScaledNTM(TINY)) is None
 
 
+def test_vmapped_steps_train_as_the_run_major_batch():
+    # Runs whose batches differ in length, so the steps come in stretches of 3, 2 and 1 runs; the
+    # vmapped step (used where _runwise gives None) must give the weights the run-major batch gives.
+    runs = [SweepRun(f"seed-{s}", TINY, TrainConfig(seed=s, batch_size=4)) for s in range(3)]
+    batched, vmapped = Sweep("ntm", TASK, runs, progress=False), Sweep("ntm", TASK, runs, progress=False)
+    vmapped.runwise = None
+    for _ in range(4):
+        for sweep in (batched, vmapped):
+            sweep._train_step([0, 1, 2])
+    # the batches the runs drew (each run's data stream is its seed's): some differed in length
+    streams = [torch.Generator().manual_seed(s) for s in range(3)]
+    lengths = [[TASK.sample(4, g).inputs.shape[1] for g in streams] for _ in range(4)]
+    assert any(len(set(step)) > 1 for step in lengths), lengths
+    for name, tensor in batched.tensors.items():
+        torch.testing.assert_close(vmapped.tensors[name], tensor, rtol=1e-5, atol=1e-6, msg=name)
+
+
 def test_benchmark_reports_both_sides():
     report = sweep_module.benchmark("copy", "ntm", seeds=2, max_sequences=32)
     assert report["fused_step"] is False
